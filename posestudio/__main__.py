@@ -1,0 +1,3 @@
+from posestudio.cli import main
+
+raise SystemExit(main())
