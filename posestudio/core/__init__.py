@@ -1,0 +1,1 @@
+"""Pure data: poses, label sets, file formats, the document. numpy/OpenCV/Pillow only."""

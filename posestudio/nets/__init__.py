@@ -1,0 +1,1 @@
+"""torch modules only: generators, discriminators, losses. Imports torch and nothing of ours but nets."""
