@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests never touch real user folders: POSESTUDIO_HOME points
+at a temporary folder for the whole session (set before posestudio is imported)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_HOME = tempfile.mkdtemp(prefix="posestudio-test-home-")
+os.environ["POSESTUDIO_HOME"] = _HOME
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POSESTUDIO_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"../shared not found beside the repo at {SHARED} (set POSESTUDIO_SHARED)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def samples_dir(shared_dir) -> Path:
+    return shared_dir / "samples" / "deepfashion"
+
+
+@pytest.fixture(scope="session")
+def parity_dir(shared_dir) -> Path:
+    return shared_dir / "parity" / "pona"
+
+
+@pytest.fixture(scope="session")
+def home_dir() -> Path:
+    return Path(_HOME)
