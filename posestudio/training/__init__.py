@@ -1,0 +1,1 @@
+"""Training: procedural data, datasets, the trainer, metrics. May import nets, core, engine."""
