@@ -130,7 +130,9 @@ def warp(features: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     A zero flow returns ``features`` unchanged.
     """
     if features.shape[-2:] != flow.shape[-2:]:
-        raise ValueError(f"warp: features {tuple(features.shape[-2:])} and flow {tuple(flow.shape[-2:])} differ")
+        raise ValueError(
+            f"warp: features {tuple(features.shape[-2:])} and flow {tuple(flow.shape[-2:])} differ"
+        )
     h, w = flow.shape[-2], flow.shape[-1]
     pos = base_grid(flow) + flow
     # normalise to [-1, 1] with align_corners=True: pixel centres at the ends

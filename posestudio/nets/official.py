@@ -13,7 +13,14 @@ from pathlib import Path
 import torch
 
 # the authors' PoNANetwork: stream{1,2}_down Sequential indices of conv / norm
-_DOWN = {1: ("0", "conv"), 2: ("0", "norm"), 4: ("1", "conv"), 5: ("1", "norm"), 7: ("2", "conv"), 8: ("2", "norm")}
+_DOWN = {
+    1: ("0", "conv"),
+    2: ("0", "norm"),
+    4: ("1", "conv"),
+    5: ("1", "norm"),
+    7: ("2", "conv"),
+    8: ("2", "norm"),
+}
 _UP = {0: "decoder.0.conv", 1: "decoder.0.norm", 3: "decoder.1.conv", 4: "decoder.1.norm", 7: "to_rgb.conv"}
 _BLOCK_PART = {"conv": "image_conv1", "conv2": "image_conv2", "dconv": "pose_conv1", "dconv2": "pose_conv2"}
 _DOUBLE = {"0": "conv1", "1": "norm1", "4": "conv2", "5": "norm2"}
@@ -30,7 +37,11 @@ def _unwrap(obj, path) -> dict[str, torch.Tensor]:
         if isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
             break
         if isinstance(obj, dict):
-            inner = [v for k, v in obj.items() if isinstance(v, dict) and k in ("state_dict", "netG", "model", "generator", "G")]
+            inner = [
+                v
+                for k, v in obj.items()
+                if isinstance(v, dict) and k in ("state_dict", "netG", "model", "generator", "G")
+            ]
             if not inner:
                 inner = [v for v in obj.values() if isinstance(v, dict)]
             if len(inner) != 1:
@@ -120,7 +131,9 @@ def load_pona_checkpoint(path) -> tuple[dict, dict[str, torch.Tensor]]:
     except FileNotFoundError:
         raise
     except Exception as exc:  # pickle errors, truncated zip, not a torch file...
-        raise ValueError(f"{path}: cannot be read as a torch checkpoint ({type(exc).__name__}: {exc})") from None
+        raise ValueError(
+            f"{path}: cannot be read as a torch checkpoint ({type(exc).__name__}: {exc})"
+        ) from None
     sd = _unwrap(obj, path)
     cfg = pona_config_from_state(sd, path)
     out: dict[str, torch.Tensor] = {}

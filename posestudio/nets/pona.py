@@ -24,7 +24,9 @@ class DoubleConv(nn.Module):
     """PoNA's "conv" unit: 3x3 conv (in->in), norm, ReLU, Dropout, 3x3 conv (in->out),
     norm, ReLU; with ``residual`` the input is added to the result."""
 
-    def __init__(self, cin: int, cout: int, norm: str = "instance", dropout: float = 0.5, residual: bool = True):
+    def __init__(
+        self, cin: int, cout: int, norm: str = "instance", dropout: float = 0.5, residual: bool = True
+    ):
         super().__init__()
         if residual and cin != cout:
             raise ValueError("a residual DoubleConv needs cin == cout")
@@ -115,7 +117,14 @@ class PoNAGenerator(Generator):
         block_norm = block_norm or norm
         bias = (norm == "instance") if bias is None else bool(bias)
         super().__init__(
-            height, width, ngf=ngf, n_blocks=n_blocks, norm=norm, block_norm=block_norm, bias=bias, dropout=dropout
+            height,
+            width,
+            ngf=ngf,
+            n_blocks=n_blocks,
+            norm=norm,
+            block_norm=block_norm,
+            bias=bias,
+            dropout=dropout,
         )
         if not 1 <= int(n_blocks) <= 5:
             raise ValueError(f"pona: n_blocks must be 1..5, got {n_blocks}")
@@ -135,7 +144,9 @@ class PoNAGenerator(Generator):
         self.image_encoder = encoder(3)
         self.pose_encoder = encoder(36)
         self.blocks = nn.ModuleList(PoNABlock(d, block_norm, dropout) for _ in range(int(n_blocks)))
-        self.decoder = nn.Sequential(UpConv(d, 2 * ngf, norm, bias=bias), UpConv(2 * ngf, ngf, norm, bias=bias))
+        self.decoder = nn.Sequential(
+            UpConv(d, 2 * ngf, norm, bias=bias), UpConv(2 * ngf, ngf, norm, bias=bias)
+        )
         self.to_rgb = ConvNormAct(ngf, 3, 7, norm="none", act="tanh", pad="reflect", bias=True)
 
     def forward(self, source_image, source_heatmaps, target_heatmaps) -> dict[str, torch.Tensor]:

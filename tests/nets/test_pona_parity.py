@@ -17,7 +17,9 @@ from posestudio.nets.registry import build
 
 def _pose(path) -> Pose:
     # the case files are OpenPose JSON with one person, [x, y, c] x 18
-    kp = np.asarray(json.loads(path.read_text())["people"][0]["pose_keypoints_2d"], dtype=np.float64).reshape(18, 3)
+    kp = np.asarray(json.loads(path.read_text())["people"][0]["pose_keypoints_2d"], dtype=np.float64).reshape(
+        18, 3
+    )
     return Pose(kp[:, :2], kp[:, 2] > 0)
 
 
