@@ -41,8 +41,10 @@ class Document:
         (``pose`` or the default standing pose fitted to the image)."""
         h, w = image.shape[:2]
         doc = cls(w, h)
+        start = pose if pose is not None else default_pose(w, h)
         doc.layers.append(ImageLayer(name, image))
-        doc.layers.append(PoseLayer("Pose", [pose if pose is not None else default_pose(w, h)]))
+        doc.layers.append(PoseLayer("Source pose", [start], role="source", visible=False, locked=True))
+        doc.layers.append(PoseLayer("Pose", [start]))
         return doc
 
     # -- queries ----------------------------------------------------------------
@@ -51,9 +53,17 @@ class Document:
         return self.width, self.height
 
     def pose_layer(self) -> PoseLayer | None:
-        """The top-most pose layer (the one the posing tools act on)."""
-        layers = self.layers.of_kind("pose")
+        """The top-most target pose layer (the one the posing tools act on)."""
+        layers = [l for l in self.layers.of_kind("pose") if getattr(l, "role", "target") == "target"]
         return layers[-1] if layers else None  # type: ignore[return-value]
+
+    def source_pose(self) -> Pose | None:
+        """The pose of the person in the source picture (first person of the source
+        pose layer), or None when the document has none."""
+        for layer in self.layers.of_kind("pose"):
+            if getattr(layer, "role", "") == "source" and layer.poses:  # type: ignore[attr-defined]
+                return layer.poses[0]  # type: ignore[attr-defined]
+        return None
 
     def image_layer(self) -> ImageLayer | None:
         return self.layers.first("image")  # type: ignore[return-value]

@@ -175,13 +175,18 @@ class IntermediateLayer(RasterLayer):
 
 
 class PoseLayer(Layer):
-    """Skeletons of one or more people (``poses``), in source-image pixels."""
+    """Skeletons of one or more people (``poses``), in source-image pixels.
+
+    ``role`` is ``target`` (the pose the artist makes; generators render it) or
+    ``source`` (the pose of the person in the source picture, which pose
+    transfer needs as its starting point; kept locked and hidden by default)."""
 
     kind = "pose"
 
-    def __init__(self, name: str, poses: list[Pose] | None = None, **kw):
+    def __init__(self, name: str, poses: list[Pose] | None = None, role: str = "target", **kw):
         super().__init__(name, **kw)
         self.poses: list[Pose] = [p.copy() for p in (poses or [])]
+        self.role = role
 
     def set_pose(self, person: int, pose: Pose, joints=None) -> None:
         self.poses[person] = pose.copy()

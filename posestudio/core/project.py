@@ -130,6 +130,7 @@ def _layer_entry(layer: Layer, files: dict[str, bytes]) -> dict:
     entry = {"id": layer.id, "kind": layer.kind, **layer.props()}
     if isinstance(layer, PoseLayer):
         entry["poses"] = [pose_to_json(p) for p in layer.poses]
+        entry["role"] = layer.role
         return entry
     assert isinstance(layer, RasterLayer)
     if isinstance(layer, IntermediateLayer):
@@ -243,7 +244,8 @@ def _layer_from_entry(entry: dict, z: zipfile.ZipFile, path: Path, size: tuple[i
               "locked": bool(entry.get("locked", False)), "layer_id": str(entry["id"])}
     name = str(entry.get("name", kind))
     if kind == "pose":
-        return PoseLayer(name, [pose_from_json(p) for p in entry.get("poses", [])], **common)
+        return PoseLayer(name, [pose_from_json(p) for p in entry.get("poses", [])],
+                         role=str(entry.get("role", "target")), **common)
     file = entry.get("file")
     if not isinstance(file, str):
         raise InputError(f"layer {name!r} names no file", path)

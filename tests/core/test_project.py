@@ -42,7 +42,7 @@ def assert_same(a: Document, b: Document):
         if hasattr(la, "data"):
             assert la.data.dtype == lb.data.dtype and np.array_equal(la.data, lb.data)
         if hasattr(la, "poses"):
-            assert len(la.poses) == len(lb.poses)
+            assert la.role == lb.role and len(la.poses) == len(lb.poses)
             for pa, pb in zip(la.poses, lb.poses, strict=True):
                 assert np.array_equal(pa.visible, pb.visible) and np.allclose(pa.xy, pb.xy, atol=1e-3)
     assert a.keyframes.keys() == b.keyframes.keys()
