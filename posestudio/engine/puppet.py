@@ -1,0 +1,513 @@
+"""The puppet warp: a classical, weight-free pose transfer.
+
+The body in the source image is cut into the ten rigid sub-parts of Def-GAN
+(Siarohin et al. 2018; the same parts SPT's pseudo-label search aligns with
+per-part affine transforms, paper 002 eq. 1). Each part gets one 2x3 affine
+map from the target pose back to the source pose, fitted to the joints that
+bound it. The parts are laid out in the target frame in depth order (far legs,
+near legs, torso, head, far arm, near arm; in a profile view the far arm goes
+behind the torso) and the topmost part at each pixel decides where that pixel
+is read from: a dense *backward* flow, target pixel -> source pixel, exactly
+the representation the flow-based generators (papers 001 and 003) predict.
+Where no part lands, the background is the source with the body removed and
+filled by a push-pull (pyramid) interpolation.
+
+Pure numpy + OpenCV, no torch: the window imports it for live previews, and
+it is the default generator whenever no trained model is installed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from posestudio.core import skeleton
+from posestudio.core.pose import Pose, body_mask
+
+PARTS: tuple[str, ...] = tuple(skeleton.RIGID_PARTS)  # head, torso, arms, legs (10)
+_P = {name: i for i, name in enumerate(PARTS)}
+# Limb part -> (proximal joint, distal joint, parent part).
+_SEGMENTS = {
+    "r_upper_arm": (2, 3, "torso"),
+    "r_forearm": (3, 4, "r_upper_arm"),
+    "l_upper_arm": (5, 6, "torso"),
+    "l_forearm": (6, 7, "l_upper_arm"),
+    "r_thigh": (8, 9, "torso"),
+    "r_shin": (9, 10, "r_thigh"),
+    "l_thigh": (11, 12, "torso"),
+    "l_shin": (12, 13, "l_thigh"),
+}
+_TORSO_JOINTS = (1, 2, 5, 8, 11)
+_HEAD_JOINTS = (1, *skeleton.HEAD_JOINTS)
+
+# Which parts a pixel of each SPT-10 label may belong to (None: any part).
+_ARMS = ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")
+_LEGS = ("r_thigh", "r_shin", "l_thigh", "l_shin")
+_SPT10_ALLOWED: dict[int, tuple[str, ...]] = {
+    1: ("head",),
+    2: ("head",),
+    3: ("torso", *_ARMS),
+    4: ("torso", *_LEGS),
+    5: ("torso", *_LEGS),
+    6: _ARMS,
+    7: _ARMS,
+    8: _LEGS,
+    9: _LEGS,
+}
+
+# Resolution (longest side) at which pixels are assigned to parts.
+_WORK_SIDE = 192
+
+
+@dataclass
+class Warp:
+    """What :func:`puppet_warp` returns. All arrays are at the source canvas size.
+
+    image: uint8 HxWx3; flow: float32 HxWx2 backward flow (dx, dy): target pixel
+    (x, y) reads source pixel (x + dx, y + dy); visibility: float32 HxW in [0, 1],
+    1 where the warped body is shown, 0 where the background fill is;
+    parts: int16 HxW, index into PARTS of the part shown (-1 background);
+    parsing: the source parsing map carried along the flow (nearest), or None.
+    """
+
+    image: np.ndarray
+    flow: np.ndarray
+    visibility: np.ndarray
+    parts: np.ndarray
+    parsing: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- transforms -----------------------------------------------------------------
+def _fit_affine(dst: np.ndarray, src: np.ndarray) -> np.ndarray | None:
+    """Least-squares 2x3 affine taking ``dst`` points onto ``src`` points (>= 3, not collinear)."""
+    if len(dst) < 3:
+        return None
+    a = np.hstack([dst, np.ones((len(dst), 1))])
+    if np.linalg.matrix_rank(a, tol=1e-3 * max(1.0, np.abs(dst).max())) < 3:
+        return None
+    sol, *_ = np.linalg.lstsq(a, src, rcond=None)
+    m = sol.T
+    # The area ratio of a sane body part fit stays within reason; a near-degenerate
+    # fit (three almost collinear joints) would smear the part across the canvas.
+    det = np.linalg.det(m[:, :2])
+    if not (1 / 16 < abs(det) < 16):
+        return None
+    return m
+
+
+def _fit_similarity(dst: np.ndarray, src: np.ndarray, scale_range=(0.25, 4.0)) -> np.ndarray | None:
+    """Least-squares rotation + uniform scale + translation (Umeyama, no reflection)."""
+    if len(dst) < 2:
+        return None
+    md, ms = dst.mean(0), src.mean(0)
+    d, s = dst - md, src - ms
+    var = (d**2).sum()
+    if var < 1e-6:
+        return None
+    a = (d * s).sum()  # sum of dot products
+    b = (d[:, 0] * s[:, 1] - d[:, 1] * s[:, 0]).sum()  # sum of cross products
+    scale = math.hypot(a, b) / var
+    scale = float(np.clip(scale, *scale_range))
+    ang = math.atan2(b, a)
+    c, sn = math.cos(ang) * scale, math.sin(ang) * scale
+    r = np.array([[c, -sn], [sn, c]])
+    t = ms - r @ md
+    return np.hstack([r, t[:, None]])
+
+
+def _segment_map(t0, t1, s0, s1, g: float, flip: bool = False) -> np.ndarray | None:
+    """Map the target bone t0->t1 onto the source bone s0->s1: along the bone the
+    lengths' ratio (foreshortening, clamped), across it the body scale ``g``."""
+    ut, us = t1 - t0, s1 - s0
+    lt, ls = float(np.hypot(*ut)), float(np.hypot(*us))
+    if lt < 1e-3 or ls < 1e-3:
+        return None
+    ut, us = ut / lt, us / ls
+    nt, ns = np.array([-ut[1], ut[0]]), np.array([-us[1], us[0]]) * (-1 if flip else 1)
+    along = float(np.clip(ls / lt, g / 2.5, g * 2.5))
+    lin = along * np.outer(us, ut) + g * np.outer(ns, nt)
+    return np.hstack([lin, (s0 - lin @ t0)[:, None]])
+
+
+def _anchor(m: np.ndarray, t: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``m`` translated so that it takes target point ``t`` onto source point ``s``."""
+    out = m.copy()
+    out[:, 2] += s - (m[:, :2] @ t + m[:, 2])
+    return out
+
+
+def _axis_rotation(src: Pose, dst: Pose) -> float:
+    """Angle (radians) turning the target torso axis (neck -> mid-hip) onto the source's."""
+
+    def axis(p: Pose):
+        hips = [j for j in (8, 11) if p.visible[j]]
+        if not (p.visible[1] and hips):
+            return None
+        d = p.xy[hips].mean(0) - p.xy[1]
+        return math.atan2(d[1], d[0]) if np.hypot(*d) > 1e-3 else None
+
+    a, b = axis(src), axis(dst)
+    if a is None or b is None:
+        return 0.0
+    return (a - b + math.pi) % (2 * math.pi) - math.pi
+
+
+def _body_scale(src: Pose, dst: Pose) -> float:
+    both = src.visible & dst.visible
+    if both.sum() < 2:
+        return 1.0
+    ps, pd = src.xy[both], dst.xy[both]
+    ss, sd = np.sqrt(((ps - ps.mean(0)) ** 2).sum(1).mean()), np.sqrt(((pd - pd.mean(0)) ** 2).sum(1).mean())
+    if sd < 1e-3 or ss < 1e-3:
+        return 1.0
+    return float(np.clip(ss / sd, 0.25, 4.0))
+
+
+def part_transforms(src: Pose, dst: Pose) -> dict[str, np.ndarray]:
+    """One backward 2x3 affine (target -> source pixels) per rigid part.
+
+    Torso: least-squares affine over neck, shoulders and hips (it may mirror, so a
+    back view can turn into a front view); head: similarity over the head joints
+    and the neck; limbs: a bone-frame map (:func:`_segment_map`). A part whose
+    joints are missing in either pose follows its parent, pinned at the shared joint.
+    """
+    both = src.visible & dst.visible
+    g = _body_scale(src, dst)
+    out: dict[str, np.ndarray] = {}
+
+    common = [j for j in _TORSO_JOINTS if both[j]]
+    m = _fit_affine(dst.xy[common], src.xy[common])
+    if m is None:
+        m = _fit_similarity(dst.xy[common], src.xy[common])
+    if m is None:
+        allj = np.flatnonzero(both)
+        m = _fit_similarity(dst.xy[allj], src.xy[allj])
+    if m is None:
+        m = np.array([[g, 0, 0], [0, g, 0]], dtype=np.float64)
+        if both.any():
+            j = int(np.flatnonzero(both)[0])
+            m = _anchor(m, dst.xy[j], src.xy[j])
+    else:
+        # A torso seen edge-on in one pose and square-on in the other asks for a
+        # stretch no texture survives; keep its scales near the body scale.
+        u, sv, vt = np.linalg.svd(m[:, :2])
+        sv = np.clip(sv, g / 1.6, g * 1.6)
+        centre = dst.xy[common].mean(0) if common else np.zeros(2)
+        target = m[:, :2] @ centre + m[:, 2]
+        m = np.hstack([(u * sv) @ vt, np.zeros((2, 1))])
+        m = _anchor(m, centre, target)
+    out["torso"] = m
+
+    # The head hangs from the neck and stays upright with the torso axis: its
+    # joints are too few and too view-dependent (a back view's "nose") to fit.
+    mh = None
+    if both[1]:
+        rot = _axis_rotation(src, dst)
+        c, sn = math.cos(rot) * g, math.sin(rot) * g
+        mh = _anchor(np.array([[c, -sn, 0.0], [sn, c, 0.0]]), dst.xy[1], src.xy[1])
+    else:
+        common = [j for j in _HEAD_JOINTS if both[j]]
+        mh = _fit_similarity(dst.xy[common], src.xy[common], (g / 2, g * 2))
+    out["head"] = m if mh is None else mh
+
+    flip = np.linalg.det(m[:, :2]) < 0  # a back view turned into a front view or back
+    for name, (a, b, parent) in _SEGMENTS.items():  # parents come before children
+        ms = None
+        if both[a] and both[b]:
+            ms = _segment_map(dst.xy[a], dst.xy[b], src.xy[a], src.xy[b], g, flip)
+        if ms is None:
+            ms = _anchor(out[parent], dst.xy[a], src.xy[a]) if both[a] else out[parent]
+        out[name] = ms
+    return out
+
+
+# -- which source pixel belongs to which part ------------------------------------
+def _part_skeletons(pose: Pose, h: int, w: int, s: float) -> dict[str, np.ndarray]:
+    """Each part drawn as its bone (limbs), torso polygon or head disc, at scale ``s``."""
+    out = {}
+    v, xy = pose.visible, pose.xy * s
+
+    def pt(j):
+        return (int(round(xy[j, 0])), int(round(xy[j, 1])))
+
+    torso = [j for j in (2, 5, 11, 8) if v[j]]
+    if torso:
+        img = np.zeros((h, w), np.uint8)
+        if len(torso) >= 3:
+            cv2.fillPoly(img, [np.round(xy[torso]).astype(np.int32)], 1)
+        pts = [*torso, *([1] if v[1] else [])]
+        for i in range(len(pts)):
+            for k in range(i + 1, len(pts)):
+                cv2.line(img, pt(pts[i]), pt(pts[k]), 1, 1)
+        out["torso"] = img
+    elif v[1]:
+        img = np.zeros((h, w), np.uint8)
+        cv2.circle(img, pt(1), 1, 1, -1)
+        out["torso"] = img
+    head = [j for j in skeleton.HEAD_JOINTS if v[j]]
+    if head:
+        img = np.zeros((h, w), np.uint8)
+        c = xy[head].mean(0)
+        spread = np.sqrt(((xy[head] - c) ** 2).sum(1).max()) if len(head) > 1 else 0.0
+        r = max(1, int(round(spread * 0.8)))
+        cv2.circle(img, (int(round(c[0])), int(round(c[1]))), r, 1, -1)
+        if v[0]:
+            cv2.line(img, pt(0), (int(round(c[0])), int(round(c[1]))), 1, 1)
+        out["head"] = img
+    for name, (a, b, _) in _SEGMENTS.items():
+        if v[a] and v[b]:
+            img = np.zeros((h, w), np.uint8)
+            cv2.line(img, pt(a), pt(b), 1, 1)
+            out[name] = img
+    return out
+
+
+def _spt10(parsing: np.ndarray | None, label_set: str) -> np.ndarray | None:
+    if parsing is None:
+        return None
+    if label_set == "spt10":
+        return parsing
+    from posestudio.core import labels
+
+    return labels.convert(parsing, label_set, "spt10")
+
+
+def assign_parts(pose: Pose, body: np.ndarray, parsing_spt10: np.ndarray | None) -> np.ndarray:
+    """int16 HxW: the part each body pixel belongs to (-1 outside ``body``).
+
+    Nearest part skeleton, restricted by the parsing label where one is given
+    (hair and face go with the head, sleeves with torso or arms, pants with
+    torso or legs). Computed at a working resolution, then upsampled.
+    """
+    h, w = body.shape
+    s = min(1.0, _WORK_SIDE / max(h, w))
+    hw, ww = max(1, round(h * s)), max(1, round(w * s))
+    sk = _part_skeletons(pose, hw, ww, s)
+    if not sk:
+        return np.full((h, w), -1, np.int16)
+    names = list(sk)
+    dist = np.stack([cv2.distanceTransform((1 - sk[n]).astype(np.uint8), cv2.DIST_L2, 3) for n in names])
+    lab = np.argmin(dist, 0)
+    if parsing_spt10 is not None:
+        par = cv2.resize(parsing_spt10.astype(np.uint8), (ww, hw), interpolation=cv2.INTER_NEAREST)
+        for label, allowed in _SPT10_ALLOWED.items():
+            idx = [i for i, n in enumerate(names) if n in allowed]
+            if not idx or len(idx) == len(names):
+                continue
+            sel = par == label
+            if sel.any():
+                sub = np.argmin(dist[idx][:, sel], 0)
+                lab[sel] = np.asarray(idx)[sub]
+    part_ids = np.array([_P[n] for n in names], np.int16)[lab]
+    if s < 1.0:
+        part_ids = cv2.resize(part_ids, (w, h), interpolation=cv2.INTER_NEAREST)
+    return np.where(body > 0, part_ids, -1).astype(np.int16)
+
+
+# -- depth order ---------------------------------------------------------------------
+def near_side(pose: Pose) -> str | None:
+    """'l' or 'r': the body side nearer the camera, when the head says so (only one
+    ear, or else only one eye, visible); None for a frontal or back view."""
+    for r, l in ((16, 17), (14, 15)):
+        if pose.visible[r] != pose.visible[l]:
+            return "r" if pose.visible[r] else "l"
+    return None
+
+
+def depth_order(pose: Pose) -> list[str]:
+    """Parts from back to front in the target frame: legs, torso, head, arms;
+    the near side over the far side; in profile (narrow shoulders) the far arm
+    goes behind the torso."""
+    near = near_side(pose)
+    far = {"l": "r", "r": "l"}.get(near or "", "l")
+    near = near or "r"
+    legs = [f"{far}_thigh", f"{far}_shin", f"{near}_thigh", f"{near}_shin"]
+    far_arm, near_arm = [f"{far}_upper_arm", f"{far}_forearm"], [f"{near}_upper_arm", f"{near}_forearm"]
+    profile = False
+    v = pose.visible
+    if near_side(pose) is not None:
+        if not (v[2] and v[5]):
+            profile = True
+        elif v[1] and (v[8] or v[11]):
+            hip = pose.xy[8] if v[8] else pose.xy[11]
+            torso_h = float(np.hypot(*(hip - pose.xy[1])))
+            profile = float(np.hypot(*(pose.xy[2] - pose.xy[5]))) < 0.35 * torso_h
+    if profile:
+        return [*legs, *far_arm, "torso", "head", *near_arm]
+    return [*legs, "torso", "head", *far_arm, *near_arm]
+
+
+# -- background ----------------------------------------------------------------------
+def fill_background(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Fill ``hole`` (HxW, nonzero = unknown) smoothly from the pixels around it
+    by push-pull interpolation over an image pyramid: weighted averages going
+    down, the coarse estimate blended in going up wherever pixels were unknown.
+    Known pixels keep their exact values. float32 result, same shape as image."""
+    img = image.astype(np.float32)
+    wgt = (hole == 0).astype(np.float32)
+    if wgt.all():
+        return img
+    if not wgt.any():
+        mean = np.zeros_like(img) + img.reshape(-1, img.shape[-1]).mean(0)
+        return mean
+    levels = [(img * wgt[..., None], wgt)]
+    while min(levels[-1][1].shape) > 1:
+        c, w = levels[-1]
+        size = (max(1, (w.shape[1] + 1) // 2), max(1, (w.shape[0] + 1) // 2))
+        c = cv2.resize(c, size, interpolation=cv2.INTER_AREA)
+        w = cv2.resize(w, size, interpolation=cv2.INTER_AREA)
+        if c.ndim == 2:
+            c = c[..., None]
+        levels.append((c, w))
+    c, w = levels[-1]
+    color = c / np.maximum(w, 1e-6)[..., None]
+    for c, w in reversed(levels[:-1]):
+        up = cv2.resize(color, (w.shape[1], w.shape[0]), interpolation=cv2.INTER_LINEAR)
+        if up.ndim == 2:
+            up = up[..., None]
+        wc = np.clip(w, 0.0, 1.0)[..., None]
+        # premultiplied colour where known, the coarser estimate where not
+        color = np.where(wc > 0, c / np.maximum(wc, 1e-6), 0) * np.minimum(wc * 4, 1) + up * (
+            1 - np.minimum(wc * 4, 1)
+        )
+    out = img.copy()
+    out[hole > 0] = color[hole > 0]
+    return out
+
+
+def _cut_edges(body: np.ndarray, frac: float = 0.08) -> tuple[bool, bool, bool, bool]:
+    """(top, bottom, left, right): the frame edges the body crosses along >= ``frac`` of them."""
+    return (
+        body[0].mean() >= frac, body[-1].mean() >= frac, body[:, 0].mean() >= frac, body[:, -1].mean() >= frac,
+    )  # fmt: skip
+
+
+def _pad_edges(mask: np.ndarray, pad: int, edges) -> np.ndarray:
+    out = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    top, bottom, left, right = edges
+    if not top:
+        out[:pad] = 0
+    if not bottom:
+        out[-pad:] = 0
+    if not left:
+        out[:, :pad] = 0
+    if not right:
+        out[:, -pad:] = 0
+    return out
+
+
+# -- the warp --------------------------------------------------------------------------
+def puppet_warp(
+    image: np.ndarray,
+    source_pose: Pose,
+    target_pose: Pose,
+    source_parsing: np.ndarray | None = None,
+    label_set: str = "spt10",
+) -> Warp:
+    """Warp the person in ``image`` (uint8 HxWx3 RGB, any size) from ``source_pose``
+    to ``target_pose`` (both in this image's pixels). The body mask comes from
+    ``source_parsing`` (nonzero = person) when given, else from the skeleton's
+    limb masks. Identical poses return the source image unchanged."""
+    img = np.ascontiguousarray(image)
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f"puppet_warp needs a uint8 HxWx3 image, got {img.dtype} {img.shape}")
+    h, w = img.shape[:2]
+    warnings: list[str] = []
+    par = None
+    if source_parsing is not None:
+        par = np.asarray(source_parsing)
+        if par.shape != (h, w):
+            par = cv2.resize(par.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    if not (source_pose.visible & target_pose.visible).any():
+        warnings.append("the source and target poses share no visible joint: image left unchanged")
+        return Warp(
+            img.copy(), np.zeros((h, w, 2), np.float32), np.zeros((h, w), np.float32),
+            np.full((h, w), -1, np.int16), None if par is None else par.copy(), warnings,
+        )  # fmt: skip
+
+    size = max(h, w)
+    ring = max(1, round(size / 100))  # background margin that travels with the body
+    feather = max(1, round(size / 200))
+    if par is not None:
+        body = (par > 0).astype(np.uint8)
+    else:
+        body = body_mask(source_pose, h, w)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1, 2 * ring + 1))
+    hole = cv2.dilate(body, k)  # removed from the background
+    kf = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (ring + 2 * feather) + 1,) * 2)
+    halo = cv2.dilate(body, kf)  # body + margin, slightly wider than the hole for the feather
+
+    core = assign_parts(source_pose, body, _spt10(par, label_set))
+    # margin pixels take the nearest part of the body core
+    if (core >= 0).any():
+        _, idx = cv2.distanceTransformWithLabels(
+            (core < 0).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+        )
+        ys, xs = np.nonzero(core >= 0)
+        lut = np.full(idx.max() + 1, -1, np.int16)
+        lut[idx[ys, xs]] = core[ys, xs]
+        margin = np.where((halo > 0) & (core < 0), lut[idx], -1).astype(np.int16)
+    else:
+        margin = np.full((h, w), -1, np.int16)
+        warnings.append("no body parts found in the source: image left unchanged")
+
+    mats = part_transforms(source_pose, target_pose)
+    order = depth_order(target_pose)
+    label = np.full((h, w), -1, np.int16)
+    # A body cut by the frame (legs at the bottom of a crop) continues past it:
+    # parts may be read from beyond the edges the body crosses, not the others.
+    pad = max(2, size // 4)
+    edges = _cut_edges(body)
+    # margins first (lowest), then body cores back to front
+    for layer in (margin, core):
+        for name in order:
+            pid = _P[name]
+            src_mask = (layer == pid).astype(np.uint8)
+            if not src_mask.any():
+                continue
+            padded = _pad_edges(src_mask, pad, edges)
+            m = mats[name].copy()
+            m[:, 2] += pad
+            dst_mask = cv2.warpAffine(
+                padded, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0
+            )
+            label[dst_mask > 0] = pid
+
+    # backward maps: identity for background, the part's affine where a part lands
+    all_m = np.zeros((len(PARTS) + 1, 2, 3), np.float32)
+    all_m[:, 0, 0] = all_m[:, 1, 1] = 1.0
+    for name, m in mats.items():
+        all_m[_P[name] + 1] = m
+    xx = np.arange(w, dtype=np.float32)[None, :]
+    yy = np.arange(h, dtype=np.float32)[:, None]
+    sel = all_m[label.astype(np.intp) + 1]
+    map_x = sel[..., 0, 0] * xx + sel[..., 0, 1] * yy + sel[..., 0, 2]
+    map_y = sel[..., 1, 0] * xx + sel[..., 1, 1] * yy + sel[..., 1, 2]
+    warped = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    # feather inside the shown region only (outside it the identity map would show the old body)
+    shown = (label >= 0).astype(np.uint8)
+    alpha = np.clip(cv2.distanceTransform(shown, cv2.DIST_L2, 3) / (2 * feather), 0, 1)
+    background = fill_background(img, hole)
+    outf = alpha[..., None] * warped.astype(np.float32) + (1 - alpha[..., None]) * background
+    out = np.clip(np.rint(outf), 0, 255).astype(np.uint8)
+
+    flow = np.zeros((h, w, 2), np.float32)
+    fg = label >= 0
+    flow[..., 0] = np.where(fg, map_x - xx, 0)
+    flow[..., 1] = np.where(fg, map_y - yy, 0)
+    parsing_out = None
+    if par is not None:
+        carried = cv2.remap(
+            par.astype(np.uint8) if par.max() < 256 else par.astype(np.float32),
+            map_x,
+            map_y,
+            cv2.INTER_NEAREST,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        parsing_out = np.where(fg, carried, 0).astype(par.dtype)
+    return Warp(out, flow, alpha.astype(np.float32), label, parsing_out, warnings)

@@ -1,0 +1,155 @@
+"""Runs one request: picks the model and backend, prepares inputs, pastes back.
+
+Loaded backends are cached per (model, backend, device). A model whose file
+is corrupt fails with a one-line error naming the file, and only that model.
+A CUDA out-of-memory error retries the request on the CPU with a warning.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from posestudio.engine import store
+from posestudio.engine.cards import ModelCard, puppet_card
+from posestudio.engine.results import Request, Result
+from posestudio.errors import InputError
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Runner:
+    def __init__(self, device: str = "auto", backend: str = "auto", providers: Sequence[str] | None = None):
+        self.device_pref = device
+        self.backend_pref = backend
+        self.providers = providers
+        self._cache: dict[tuple[str, str, str], object] = {}
+        self._lock = threading.Lock()
+
+    # -- choosing ------------------------------------------------------------------
+    def device(self) -> str:
+        if self.device_pref != "auto":
+            return self.device_pref
+        try:
+            import torch
+
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        except ImportError:
+            return "cpu"
+
+    def available_models(self, task: str) -> list[ModelCard]:
+        return [*store.list_cards(task), puppet_card(task)]
+
+    def card_for(self, req: Request) -> ModelCard:
+        if req.model in ("puppet", "") or self.backend_pref == "puppet":
+            return puppet_card(req.task)
+        if req.model in ("auto", None):
+            cards = store.list_cards(req.task)
+            return cards[0] if cards else puppet_card(req.task)
+        card = store.find(req.model)
+        if card.task != req.task and not (req.task == "attribute" and card.task == "pose"):
+            raise InputError(f"model {card.name!r} is for task {card.task!r}, not {req.task!r}", card.path)
+        return card
+
+    def backend_for(self, card: ModelCard, backend: str, device: str):
+        key = (card.name, backend, device)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        if backend == "torch":
+            from posestudio.engine.backends.torch_backend import TorchBackend
+
+            be = TorchBackend(card, device)
+        elif backend == "onnx":
+            from posestudio.engine.backends.onnx_backend import OnnxBackend
+
+            be = OnnxBackend.for_card(card, device=device, providers=self.providers)
+        else:
+            raise ValueError(f"unknown backend {backend!r}")
+        with self._lock:
+            self._cache[key] = be
+        return be
+
+    def forget(self, name: str | None = None) -> None:
+        """Drop loaded backends (of model ``name``, or all): after a model is replaced or removed."""
+        with self._lock:
+            for k in [k for k in self._cache if name is None or k[0] == name]:
+                del self._cache[k]
+
+    # -- running ---------------------------------------------------------------------
+    def run(self, req: Request) -> Result:
+        req.validate()
+        card = self.card_for(req)
+        if card.is_puppet:
+            from posestudio.engine.backends.puppet import run_puppet
+
+            return run_puppet(req)
+        backend = self.backend_pref
+        if backend == "auto":
+            backend = "torch" if torch_available() else "onnx"
+        device = self.device()
+        try:
+            return self._run_model(req, card, backend, device)
+        except Exception as exc:
+            if device != "cuda" or not _is_oom(exc):
+                raise
+            self._free_cuda()
+            res = self._run_model(req, card, backend, "cpu")
+            res.warnings.insert(0, f"the GPU ran out of memory; {card.name} ran on the CPU instead")
+            return res
+
+    @staticmethod
+    def _free_cuda() -> None:
+        try:
+            import torch
+
+            torch.cuda.empty_cache()
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+
+    def _run_model(self, req: Request, card: ModelCard, backend: str, device: str) -> Result:
+        from posestudio.engine import prepare
+
+        t0 = time.perf_counter()
+        be = self.backend_for(card, backend, device)
+        frame = prepare.frame_for(card.resolution, req.size, [req.source_pose, req.target_pose])
+        inputs = prepare.prepare_inputs(card.inputs, req, frame)
+        outs = be.run(inputs)
+        warnings = list(getattr(be, "warnings", []))
+        layers: dict[str, np.ndarray] = {}
+        raw = None
+        if "image" in outs:
+            raw = np.asarray(outs["image"], np.float32)
+            image = prepare.paste_back(prepare.tensor_image(raw), frame, np.asarray(req.source_image))
+        else:
+            image = np.asarray(req.source_image).copy()
+        for k, v in outs.items():
+            if k == "image" or np.ndim(v) != 4:
+                continue
+            arr = np.asarray(v)[0]
+            if k == "parsing" or (arr.shape[0] > 2 and k.endswith("parsing")):
+                lab = arr.argmax(0).astype(np.uint8)
+                layers[k] = prepare.paste_layer(lab, frame, nearest=True)
+                if req.task == "parsing":
+                    from posestudio.core import labels
+
+                    image = labels.colorize(layers[k], card.label_set or req.label_set)
+            elif arr.shape[0] in (1, 2):
+                lay = np.ascontiguousarray(
+                    arr.transpose(1, 2, 0).squeeze(-1) if arr.shape[0] == 1 else arr.transpose(1, 2, 0)
+                )
+                layers[k] = prepare.paste_layer(lay.astype(np.float32), frame)
+        return Result(image, layers, time.perf_counter() - t0, card.name, backend, device, warnings, raw)

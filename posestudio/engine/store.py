@@ -1,0 +1,121 @@
+"""The model store: shipped cards in ``models/`` and the user's in ``paths.models_dir()``.
+
+Each model is ``NAME.card.json`` + ``NAME.safetensors`` side by side. The store
+lists, imports, verifies (sha256, tensor names and shapes against the state
+dict of ``nets.build(arch)``) and removes models. A corrupt or mismatched file
+gives a one-line :class:`InputError` naming it; the other models keep working.
+Weights are safetensors only: pickles are never loaded from the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from posestudio import paths
+from posestudio.engine.cards import CARD_SUFFIX, ModelCard
+from posestudio.errors import InputError
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name) or name == "puppet":
+        raise InputError(f"model name {name!r} must be letters, digits, '.', '_' or '-' (and not 'puppet')")
+    return name
+
+
+def folders() -> list[Path]:
+    """Where cards are looked for: the user's folder first (it shadows shipped cards)."""
+    return [paths.models_dir(), paths.shipped_models_dir()]
+
+
+def list_cards(task: str | None = None, errors: list[str] | None = None) -> list[ModelCard]:
+    """All readable cards (for ``task`` when given). Unreadable cards are skipped,
+    with their one-line error appended to ``errors``."""
+    seen: dict[str, ModelCard] = {}
+    for folder in folders():
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.glob("*" + CARD_SUFFIX)):
+            try:
+                card = ModelCard.load(f)
+            except (InputError, OSError, TypeError, ValueError) as exc:
+                if errors is not None:
+                    errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
+                continue
+            if card.name not in seen and (task is None or card.task == task):
+                seen[card.name] = card
+    return list(seen.values())
+
+
+def find(name: str) -> ModelCard:
+    """The card called ``name``; InputError listing the installed ones when there is none."""
+    for card in list_cards():
+        if card.name == name:
+            return card
+    names = ", ".join(c.name for c in list_cards()) or "none"
+    raise InputError(f"no model named {name!r} is installed (installed: {names}; plus 'puppet')")
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_state(card: ModelCard, check_hash: bool = True) -> dict:
+    """The card's weights as a dict of torch tensors (safetensors only), checked
+    against the card's sha256. InputError naming the file when anything is off."""
+    wp = card.weights_path
+    if wp is None:
+        raise InputError(f"model {card.name!r} has no weights file in its card", card.path)
+    if wp.suffix != ".safetensors":
+        raise InputError("only .safetensors weights are loaded (no pickles)", wp)
+    if not wp.is_file():
+        raise InputError("weights file is missing", wp)
+    if check_hash and card.sha256 and sha256(wp) != card.sha256:
+        raise InputError("weights file is corrupt (sha256 differs from its model card)", wp)
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(wp))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise InputError(
+            f"weights file cannot be read as safetensors ({' '.join(str(exc).split())})", wp
+        ) from None
+
+
+def build_model(card: ModelCard, check_hash: bool = True):
+    """The card's generator with its weights loaded (eval mode). Tensor names and
+    shapes are compared with ``build(arch)`` first: a mismatch names the file."""
+    from posestudio.nets.registry import build
+
+    state = load_state(card, check_hash)
+    net = build(card.arch, preset=card.preset, **card.build_config())
+    check_shapes(net.state_dict(), state, card.weights_path)
+    net.load_state_dict(state, strict=True)
+    return net.eval()
+
+
+def check_shapes(expected: dict, got: dict, path) -> None:
+    missing = [k for k in expected if k not in got]
+    extra = [k for k in got if k not in expected]
+    wrong = [k for k in expected if k in got and tuple(expected[k].shape) != tuple(got[k].shape)]
+    if missing or extra or wrong:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} tensors missing (e.g. {missing[0]})")
+        if extra:
+            parts.append(f"{len(extra)} unexpected (e.g. {extra[0]})")
+        if wrong:
+            k = wrong[0]
+            parts.append(
+                f"{len(wrong)} of the wrong shape (e.g. {k}: {tuple(got[k].shape)} "
+                f"instead of {tuple(expected[k].shape)})"
+            )
+        raise InputError("weights do not fit the card's arch: " + "; ".join(parts), path)

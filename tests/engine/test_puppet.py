@@ -1,0 +1,111 @@
+"""The puppet warp on real DeepFashion pairs and on synthetic poses."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from skimage.metrics import structural_similarity
+
+from posestudio.core.pose import Pose, default_pose
+from posestudio.engine.puppet import PARTS, depth_order, fill_background, part_transforms, puppet_warp
+
+
+def ssim(a, b):
+    return structural_similarity(a, b, channel_axis=2, data_range=255)
+
+
+@pytest.mark.parametrize("a,b", [("2_A", "2_B"), ("3_A", "3_B")])
+@pytest.mark.parametrize("with_parsing", [True, False])
+def test_puppet_beats_the_untouched_source_on_real_pairs(pair, a, b, with_parsing):
+    src, sp, tgt, tp, par = pair(a, b)
+    w = puppet_warp(src, sp, tp, par if with_parsing else None)
+    assert w.image.shape == src.shape and w.image.dtype == np.uint8
+    assert ssim(w.image, tgt) > ssim(src, tgt)
+
+
+@pytest.mark.parametrize("with_parsing", [True, False])
+def test_identical_poses_return_the_source(pair, with_parsing):
+    src, sp, _, _, par = pair("2_A", "2_B")
+    w = puppet_warp(src, sp, sp, par if with_parsing else None)
+    assert np.abs(w.image.astype(int) - src).max() <= 1
+    assert np.abs(w.flow).max() < 1e-3
+
+
+def test_layers_have_the_canvas_size_and_parsing_moves_with_the_body(pair):
+    src, sp, _, tp, par = pair("2_A", "2_B")
+    w = puppet_warp(src, sp, tp, par)
+    assert w.flow.shape == (256, 256, 2) and w.flow.dtype == np.float32
+    assert w.visibility.shape == (256, 256) and 0 <= w.visibility.min() and w.visibility.max() <= 1
+    assert w.parsing is not None and w.parsing.shape == par.shape
+    # the predicted parsing keeps the labels of the source (nearest neighbour, no blends)
+    assert set(np.unique(w.parsing)) <= set(np.unique(par))
+    # the body lands where the target pose is: the target's hips are inside it
+    for j in (8, 11):
+        x, y = np.round(tp.xy[j]).astype(int)
+        assert w.visibility[y, x] > 0.5
+
+
+def test_a_moved_arm_moves_its_pixels():
+    """Paint the right forearm of a synthetic figure; rotate the elbow; the paint follows."""
+    h, w = 256, 176
+    p = default_pose(w, h)
+    img = np.full((h, w, 3), 200, np.uint8)
+    import cv2
+
+    a, b = np.round(p.xy[3]).astype(int), np.round(p.xy[4]).astype(int)
+    cv2.line(img, tuple(a), tuple(b), (255, 0, 0), 7)
+    q = p.rotate_limb(3, -1.2)
+    out = puppet_warp(img, p, q).image
+    mid_new = np.round((q.xy[3] + q.xy[4]) / 2).astype(int)
+    assert out[mid_new[1], mid_new[0], 0] > 230 and out[mid_new[1], mid_new[0], 2] < 60
+    mid_old = np.round((p.xy[3] + p.xy[4]) / 2).astype(int)
+    assert out[mid_old[1], mid_old[0], 2] > 150  # the old place shows background again
+
+
+@pytest.mark.parametrize("shape", [(64, 48), (300, 517), (1024, 1024)])
+def test_any_image_size(shape):
+    h, w = shape
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    p = default_pose(w, h)
+    out = puppet_warp(img, p, p.rotate_limb(6, 0.7))
+    assert out.image.shape == (h, w, 3)
+
+
+def test_mirrored_pose_flips_the_torso():
+    p = default_pose(176, 256)
+    m = p.mirrored(176).swapped_sides()  # same place, sides swapped: a back view
+    mats = part_transforms(p, m)
+    assert np.linalg.det(mats["torso"][:, :2]) < 0
+
+
+def test_depth_order_puts_arms_over_torso_and_near_side_on_top():
+    p = default_pose(176, 256)
+    order = depth_order(p)
+    assert order.index("r_forearm") > order.index("torso") and order.index("l_forearm") > order.index("torso")
+    side = Pose(p.xy, p.visible.copy())
+    side.visible[16] = False  # only the left ear shows: the left side faces us
+    order = depth_order(side)
+    assert order.index("l_upper_arm") > order.index("r_upper_arm")
+    assert set(order) == set(PARTS)
+
+
+def test_background_fill_keeps_known_pixels_and_fills_smoothly():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:, :30] = 100
+    img[:, 30:] = 200
+    hole = np.zeros((40, 60), np.uint8)
+    hole[10:30, 20:40] = 1
+    out = fill_background(img, hole)
+    assert np.array_equal(out[hole == 0], img[hole == 0].astype(np.float32))
+    assert 100 <= out[20, 21, 0] < out[20, 38, 0] <= 200
+
+
+def test_puppet_does_not_import_torch():
+    import subprocess
+
+    code = "import sys, posestudio.engine.puppet, posestudio.engine; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
