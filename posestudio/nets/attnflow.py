@@ -30,6 +30,15 @@ from posestudio.nets.blocks import (
     attention_softmax,
     warp,
 )
+from posestudio.nets.losses import (
+    AdversarialLoss,
+    PerceptualLoss,
+    StyleLoss,
+    VGG19Features,
+    affine_regularization_loss,
+    attention_loss,
+    sampling_correctness_loss,
+)
 from posestudio.nets.registry import Generator, InputSpec, register
 
 HistoricalAverage = ParameterEMA
@@ -265,8 +274,6 @@ class AttnFlowLoss(nn.Module):
 
     def __init__(self, weights: dict | None = None, gan_mode: str = "lsgan", vgg_weights=None):
         super().__init__()
-        from posestudio.nets.losses import AdversarialLoss, PerceptualLoss, StyleLoss, VGG19Features
-
         self.weights = {**self.DEFAULT_WEIGHTS, **(weights or {})}
         self.vgg = VGG19Features(vgg_weights, layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"))
         self.perceptual = PerceptualLoss(self.vgg)
@@ -282,12 +289,6 @@ class AttnFlowLoss(nn.Module):
     def forward(
         self, out: dict, source_image, target_image, d_fake, face_box=None
     ) -> tuple[torch.Tensor, dict]:
-        from posestudio.nets.losses import (
-            affine_regularization_loss,
-            attention_loss,
-            sampling_correctness_loss,
-        )
-
         if "scales" not in out:
             raise ValueError("AttnFlowLoss needs the generator output of forward(..., all_scales=True)")
         fake = out["image"]

@@ -26,6 +26,13 @@ from posestudio.nets.blocks import (
     UpConv,
     warp,
 )
+from posestudio.nets.losses import (
+    AdversarialLoss,
+    PerceptualLoss,
+    StyleLoss,
+    VGG19Features,
+    sampling_correctness_loss,
+)
 from posestudio.nets.registry import Generator, InputSpec, register
 
 # Sub-poses (COCO-18 joint indices), the same groups as posestudio.core.skeleton.SUBPOSES
@@ -198,8 +205,6 @@ class StructFlowLoss(nn.Module):
 
     def __init__(self, weights=(0.5, 5.0, 2.0, 0.5, 500.0), gan_mode: str = "lsgan", vgg_weights=None):
         super().__init__()
-        from posestudio.nets.losses import AdversarialLoss, PerceptualLoss, StyleLoss, VGG19Features
-
         self.weights = tuple(weights)
         self.vgg = VGG19Features(vgg_weights, layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"))
         self.perceptual = PerceptualLoss(self.vgg)
@@ -208,8 +213,6 @@ class StructFlowLoss(nn.Module):
 
     def sampling(self, source_image, target_image, part_flows) -> torch.Tensor:
         """Eq. 9: sum over the parts of the sampling correctness loss (relu3_1 features)."""
-        from posestudio.nets.losses import sampling_correctness_loss
-
         vs = self.vgg(source_image)["relu3_1"]
         vt = self.vgg(target_image)["relu3_1"].detach()
         flows = part_flows.split(2, dim=1)
