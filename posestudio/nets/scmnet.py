@@ -30,8 +30,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from posestudio.nets.discriminators import PatchDiscriminator
 from posestudio.nets.registry import Generator, InputSpec, register
-from posestudio.nets.spt_blocks import PatchDiscriminator, ResBlock, UpBlock, check_divisible, conv_block
+from posestudio.nets.spt_blocks import ResBlock, UpBlock, check_divisible, conv_block
 
 N_REGIONS = 8
 N_JOINTS = 18

@@ -22,8 +22,9 @@ import torch
 from torch.nn import functional as F
 
 from posestudio.nets import spt_parts
+from posestudio.nets.discriminators import PatchDiscriminator
 from posestudio.nets.registry import Generator, InputSpec, register
-from posestudio.nets.spt_blocks import Decoder, Encoder, PatchDiscriminator, check_divisible, level_channels
+from posestudio.nets.spt_blocks import Decoder, Encoder, check_divisible, level_channels
 
 N_LABELS = 10
 N_JOINTS = 18

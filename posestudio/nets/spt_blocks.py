@@ -2,6 +2,7 @@
 (Wang et al., CVPR 2022) generators: conv blocks, a U-Net encoder/decoder,
 residual bottleneck and a PatchGAN discriminator.
 
+Discriminators come from :mod:`posestudio.nets.discriminators`.
 Everything here exports to ONNX (opset 17): plain convs, instance norm,
 nearest upsampling, no data-dependent shapes.
 """
@@ -104,23 +105,3 @@ class Decoder(nn.Module):
         for i, up in enumerate(self.ups):
             x = up(x, skips[depth - 1 - i])
         return self.head(x)
-
-
-class PatchDiscriminator(nn.Module):
-    """PatchGAN (pix2pix) discriminator: a map of real/fake logits, one per patch."""
-
-    def __init__(self, cin: int, ch: int = 64, n_layers: int = 3, max_ch: int = 512):
-        super().__init__()
-        layers: list[nn.Module] = [nn.Conv2d(cin, ch, 4, 2, 1), nn.LeakyReLU(0.2)]
-        c = ch
-        for k in range(1, n_layers):
-            c2 = min(ch * 2**k, max_ch)
-            layers += [nn.Conv2d(c, c2, 4, 2, 1, bias=False), nn.InstanceNorm2d(c2, affine=True), nn.LeakyReLU(0.2)]
-            c = c2
-        c2 = min(c * 2, max_ch)
-        layers += [nn.Conv2d(c, c2, 3, 1, 1, bias=False), nn.InstanceNorm2d(c2, affine=True), nn.LeakyReLU(0.2)]
-        layers.append(nn.Conv2d(c2, 1, 3, 1, 1))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
