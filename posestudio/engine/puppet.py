@@ -27,7 +27,9 @@ import numpy as np
 from posestudio.core import skeleton
 from posestudio.core.pose import Pose, body_mask
 
-PARTS: tuple[str, ...] = tuple(skeleton.RIGID_PARTS)  # head, torso, arms, legs (10)
+# Def-GAN's ten rigid parts, plus the hips (pelvis) so that pants and skirts
+# follow the hip line rather than the shoulders.
+PARTS: tuple[str, ...] = (*skeleton.RIGID_PARTS, "hips")
 _P = {name: i for i, name in enumerate(PARTS)}
 # Limb part -> (proximal joint, distal joint, parent part).
 _SEGMENTS = {
@@ -35,9 +37,9 @@ _SEGMENTS = {
     "r_forearm": (3, 4, "r_upper_arm"),
     "l_upper_arm": (5, 6, "torso"),
     "l_forearm": (6, 7, "l_upper_arm"),
-    "r_thigh": (8, 9, "torso"),
+    "r_thigh": (8, 9, "hips"),
     "r_shin": (9, 10, "r_thigh"),
-    "l_thigh": (11, 12, "torso"),
+    "l_thigh": (11, 12, "hips"),
     "l_shin": (12, 13, "l_thigh"),
 }
 _TORSO_JOINTS = (1, 2, 5, 8, 11)
@@ -50,8 +52,8 @@ _SPT10_ALLOWED: dict[int, tuple[str, ...]] = {
     1: ("head",),
     2: ("head",),
     3: ("torso", *_ARMS),
-    4: ("torso", *_LEGS),
-    5: ("torso", *_LEGS),
+    4: ("hips", *_LEGS),
+    5: ("hips", *_LEGS),
     6: _ARMS,
     7: _ARMS,
     8: _LEGS,
@@ -215,6 +217,9 @@ def part_transforms(src: Pose, dst: Pose) -> dict[str, np.ndarray]:
     out["head"] = m if mh is None else mh
 
     flip = np.linalg.det(m[:, :2]) < 0  # a back view turned into a front view or back
+    # the hips deform like the torso but are pinned at the mid-hip point
+    hips = [j for j in (8, 11) if both[j]]
+    out["hips"] = _anchor(m, dst.xy[hips].mean(0), src.xy[hips].mean(0)) if hips else m
     for name, (a, b, parent) in _SEGMENTS.items():  # parents come before children
         ms = None
         if both[a] and both[b]:
@@ -234,8 +239,22 @@ def _part_skeletons(pose: Pose, h: int, w: int, s: float) -> dict[str, np.ndarra
     def pt(j):
         return (int(round(xy[j, 0])), int(round(xy[j, 1])))
 
+    if v[8] and v[11]:
+        img = np.zeros((h, w), np.uint8)
+        cv2.line(img, pt(8), pt(11), 1, 1)
+        out["hips"] = img
     torso = [j for j in (2, 5, 11, 8) if v[j]]
-    if torso:
+    if v[8] and v[11] and v[2] and v[5]:
+        # the torso's skeleton stops short of the hips, which have their own part
+        sh, hp = xy[[2, 5]], xy[[8, 11]]
+        low = sh + 0.6 * (hp - sh)
+        img = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(img, [np.round(np.array([sh[0], sh[1], low[1], low[0]])).astype(np.int32)], 1)
+        if v[1]:
+            cv2.line(img, pt(1), pt(2), 1, 1)
+            cv2.line(img, pt(1), pt(5), 1, 1)
+        out["torso"] = img
+    elif torso:
         img = np.zeros((h, w), np.uint8)
         if len(torso) >= 3:
             cv2.fillPoly(img, [np.round(xy[torso]).astype(np.int32)], 1)
@@ -325,7 +344,7 @@ def depth_order(pose: Pose) -> list[str]:
     near = near_side(pose)
     far = {"l": "r", "r": "l"}.get(near or "", "l")
     near = near or "r"
-    legs = [f"{far}_thigh", f"{far}_shin", f"{near}_thigh", f"{near}_shin"]
+    legs = [f"{far}_thigh", f"{far}_shin", f"{near}_thigh", f"{near}_shin", "hips"]
     far_arm, near_arm = [f"{far}_upper_arm", f"{far}_forearm"], [f"{near}_upper_arm", f"{near}_forearm"]
     profile = False
     v = pose.visible
@@ -379,6 +398,39 @@ def fill_background(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return out
 
 
+def _turns_away(src: Pose, dst: Pose) -> bool:
+    """True when the source shows the face (nose or an eye) and the target none of it."""
+    face = [0, 14, 15]
+    return bool(src.visible[face].any() and not dst.visible[face].any())
+
+
+def _refill_from_label(img: np.ndarray, lab: np.ndarray, todo: np.ndarray, donor_label: int) -> np.ndarray:
+    """``img`` with the ``todo`` pixels copied from the nearest pixel labelled ``donor_label``, softened."""
+    donor = (lab == donor_label) & ~todo
+    _, idx = cv2.distanceTransformWithLabels(
+        (~donor).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    ys, xs = np.nonzero(donor)
+    lut = np.zeros((idx.max() + 1, 2), np.intp)
+    lut[idx[ys, xs]] = np.stack([ys, xs], 1)
+    ty, tx = np.nonzero(todo)
+    src = lut[idx[ty, tx]]
+    out = img.copy()
+    out[ty, tx] = img[src[:, 0], src[:, 1]]
+    blurred = cv2.GaussianBlur(out, (0, 0), 1.5)
+    out[ty, tx] = blurred[ty, tx]
+    return out
+
+
+def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:
+    """uint8 HxW: the quadrilateral of shoulders and hips (empty without three of them)."""
+    out = np.zeros((h, w), np.uint8)
+    pts = [j for j in (2, 5, 11, 8) if pose.visible[j]]
+    if len(pts) >= 3:
+        cv2.fillPoly(out, [np.round(pose.xy[pts]).astype(np.int32)], 1)
+    return out
+
+
 def _cut_edges(body: np.ndarray, frac: float = 0.08) -> tuple[bool, bool, bool, bool]:
     """(top, bottom, left, right): the frame edges the body crosses along >= ``frac`` of them."""
     return (
@@ -407,6 +459,7 @@ def puppet_warp(
     target_pose: Pose,
     source_parsing: np.ndarray | None = None,
     label_set: str = "spt10",
+    complete_body: bool = True,
 ) -> Warp:
     """Warp the person in ``image`` (uint8 HxWx3 RGB, any size) from ``source_pose``
     to ``target_pose`` (both in this image's pixels). The body mask comes from
@@ -456,6 +509,7 @@ def puppet_warp(
         warnings.append("no body parts found in the source: image left unchanged")
 
     mats = part_transforms(source_pose, target_pose)
+    same_pose = source_pose == target_pose
     order = depth_order(target_pose)
     label = np.full((h, w), -1, np.int16)
     # A body cut by the frame (legs at the bottom of a crop) continues past it:
@@ -463,6 +517,7 @@ def puppet_warp(
     pad = max(2, size // 4)
     edges = _cut_edges(body)
     # margins first (lowest), then body cores back to front
+    is_core = np.zeros((h, w), bool)
     for layer in (margin, core):
         for name in order:
             pid = _P[name]
@@ -476,6 +531,8 @@ def puppet_warp(
                 padded, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0
             )
             label[dst_mask > 0] = pid
+            if layer is core:
+                is_core |= dst_mask > 0
 
     # backward maps: identity for background, the part's affine where a part lands
     all_m = np.zeros((len(PARTS) + 1, 2, 3), np.float32)
@@ -489,8 +546,20 @@ def puppet_warp(
     map_y = sel[..., 1, 0] * xx + sel[..., 1, 1] * yy + sel[..., 1, 2]
     warped = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
+    # Where the target skeleton says "body" but no source part lands (a torso seen
+    # square-on that was edge-on, a gap between arm and torso in the source),
+    # extend the warped body into it instead of showing background.
+    gaps = np.zeros((h, w), bool)
+    if complete_body and is_core.any():
+        gaps = (_torso_polygon(target_pose, h, w) > 0) & ~is_core
+        if same_pose:
+            gaps[:] = False
+        if gaps.any():
+            filled = fill_background(warped, ~is_core).round().clip(0, 255).astype(np.uint8)
+            warped[gaps] = filled[gaps]
+            label = np.where(gaps, -1, label)
     # feather inside the shown region only (outside it the identity map would show the old body)
-    shown = (label >= 0).astype(np.uint8)
+    shown = ((label >= 0) | gaps).astype(np.uint8)
     alpha = np.clip(cv2.distanceTransform(shown, cv2.DIST_L2, 3) / (2 * feather), 0, 1)
     background = fill_background(img, hole)
     outf = alpha[..., None] * warped.astype(np.float32) + (1 - alpha[..., None]) * background
@@ -510,4 +579,10 @@ def puppet_warp(
             borderMode=cv2.BORDER_REPLICATE,
         )
         parsing_out = np.where(fg, carried, 0).astype(par.dtype)
+        if label_set == "spt10" and _turns_away(source_pose, target_pose):
+            # the target shows the back of the head: the face becomes hair
+            face = parsing_out == 1
+            if face.any() and (parsing_out == 2).any():
+                out = _refill_from_label(out, parsing_out, face, 2)
+                parsing_out[face] = 2
     return Warp(out, flow, alpha.astype(np.float32), label, parsing_out, warnings)
