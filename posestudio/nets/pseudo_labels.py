@@ -28,7 +28,9 @@ def to_one_hot(parsing: torch.Tensor, num_labels: int) -> torch.Tensor:
     return parsing.float()
 
 
-def pose_distance(xy_a: torch.Tensor, vis_a: torch.Tensor, xy_b: torch.Tensor, vis_b: torch.Tensor) -> torch.Tensor:
+def pose_distance(
+    xy_a: torch.Tensor, vis_a: torch.Tensor, xy_b: torch.Tensor, vis_b: torch.Tensor
+) -> torch.Tensor:
     """Mean distance (pixels) between joints visible in both poses after centring each pose
     on the mean of those joints. Broadcasts over leading dims; inf with < 3 shared joints."""
     both = vis_a * vis_b
@@ -90,7 +92,9 @@ def search_pseudo_targets(
         maps = F.interpolate(maps, size=size, mode="nearest")
         xy = (xy + 0.5) * torch.tensor([sx, sy]) - 0.5
         h, w = size
-    far = pose_distance(xy[:, None], visible[:, None], xy[None], visible[None]) >= min_pose_distance * h  # (N,N)
+    far = (
+        pose_distance(xy[:, None], visible[:, None], xy[None], visible[None]) >= min_pose_distance * h
+    )  # (N,N)
     far.fill_diagonal_(False)
     best = torch.full((n,), -1, dtype=torch.long)
     best_cost = torch.full((n,), float("inf"))

@@ -110,7 +110,14 @@ class SCMNetBase(Generator):
         self, height=256, width=176, ch=32, style_ch=32, feat_ch=128, n_res=2, temperature=0.01, **config
     ):
         super().__init__(
-            height, width, ch=ch, style_ch=style_ch, feat_ch=feat_ch, n_res=n_res, temperature=temperature, **config
+            height,
+            width,
+            ch=ch,
+            style_ch=style_ch,
+            feat_ch=feat_ch,
+            n_res=n_res,
+            temperature=temperature,
+            **config,
         )
         check_divisible(self.height, self.width, 16, self.arch or "scmnet")
         self.style_ch, self.temperature = int(style_ch), float(temperature)
@@ -151,7 +158,9 @@ class SCMNetBase(Generator):
         r = int(region)
         return torch.cat([style_a[:, : r * c], style_b[:, r * c : (r + 1) * c], style_a[:, (r + 1) * c :]], 1)
 
-    def generate_from_style(self, style: torch.Tensor, target_heatmaps: torch.Tensor) -> dict[str, torch.Tensor]:
+    def generate_from_style(
+        self, style: torch.Tensor, target_heatmaps: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         """CCF -> CMM against the target pose features -> generator. ``target_heatmaps`` is
         the pose input (18 heatmaps, or the edge map for faces)."""
         pose_feats = self.pose_enc(target_heatmaps)

@@ -24,6 +24,10 @@ GRAPH_LAYERS = ("relu4_1",)
 ALL_LAYERS = tuple(dict.fromkeys(PERC_LAYERS + STYLE_LAYERS + GRAPH_LAYERS))
 
 
+def _f(x) -> float:
+    return float(x.detach()) if torch.is_tensor(x) else float(x)
+
+
 def vgg_features(weights_path=None) -> VGG19Features:
     return VGG19Features(weights_path, layers=ALL_LAYERS)
 
@@ -43,7 +47,9 @@ def style_loss(ff: dict, fr: dict, layers=STYLE_LAYERS) -> torch.Tensor:
     return sum(F.l1_loss(gram_matrix(ff[n]), gram_matrix(fr[n]).detach()) for n in layers)
 
 
-def body_graph(feat: torch.Tensor, parsing: torch.Tensor, eps: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor]:
+def body_graph(
+    feat: torch.Tensor, parsing: torch.Tensor, eps: float = 1e-6
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The body graph M(I, S) of the BSR loss (Fig. 5): nodes = region-wise average pooling
     of the features (B,C,h,w) over each parsing region (B,R,H,W) -> (B,R,C); edges = cosine
     similarity between every pair of nodes -> (B,R,R), symmetric, with unit diagonal (a
@@ -133,4 +139,4 @@ class SCMNetTrainer:
         self.opt_d.zero_grad(set_to_none=True)
         d.backward()
         self.opt_d.step()
-        return {**{k: float(v) for k, v in terms.items()}, "total": float(total), "d": float(d)}
+        return {**{k: _f(v) for k, v in terms.items()}, "total": _f(total), "d": _f(d)}

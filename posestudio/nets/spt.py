@@ -58,10 +58,12 @@ class SPTParsing(Generator):
         self.enc_p = Encoder(N_JOINTS + 1, chans)  # E_P
         self.gen = Decoder(2 * chans[-1], [2 * c for c in chans], chans, n_res, N_LABELS)  # G_S
 
-    def logits(self, source_parsing, source_heatmaps, source_mask, target_heatmaps, target_mask) -> torch.Tensor:
+    def logits(
+        self, source_parsing, source_heatmaps, source_mask, target_heatmaps, target_mask
+    ) -> torch.Tensor:
         fs = self.enc_s(torch.cat([source_parsing, source_heatmaps, source_mask], 1))
         fp = self.enc_p(torch.cat([target_heatmaps, target_mask], 1))
-        skips = [torch.cat([a, b], 1) for a, b in zip(fs, fp)]
+        skips = [torch.cat([a, b], 1) for a, b in zip(fs, fp, strict=False)]
         return self.gen(skips[-1], skips)
 
     def forward(self, source_parsing, source_heatmaps, source_mask, target_heatmaps, target_mask):
@@ -103,12 +105,14 @@ class SPTAppearance(Generator):
         fa = self.enc_a(torch.cat([source_image, source_parsing, source_heatmaps], 1))
         fs = self.enc_s(torch.cat([target_parsing, target_heatmaps], 1))
         skips = []
-        for a, b in zip(fa, fs):
+        for a, b in zip(fa, fs, strict=False):
             h, w = a.shape[-2:]
             grid, masks = spt_parts.part_affine_grids(tgt_rect, src_rect, h, w, self.height, self.width)
             skips.append(torch.cat([spt_parts.deform(a, grid, masks), b], 1))
         image = torch.tanh(self.gen(skips[-1], skips))
-        grid, masks = spt_parts.part_affine_grids(tgt_rect, src_rect, self.height, self.width, self.height, self.width)
+        grid, masks = spt_parts.part_affine_grids(
+            tgt_rect, src_rect, self.height, self.width, self.height, self.width
+        )
         warped = spt_parts.deform(source_image, grid, masks)
         # the background candidate of deform() is the unwarped image; show the warp only
         union = masks.amax(1, keepdim=True)

@@ -58,7 +58,9 @@ class Encoder(nn.Module):
         super().__init__()
         self.stem = conv_block(cin, chans[0], kernel=7 if chans[0] >= 16 else 3)
         self.downs = nn.ModuleList(
-            nn.Sequential(conv_block(chans[k], chans[k + 1], stride=2), conv_block(chans[k + 1], chans[k + 1]))
+            nn.Sequential(
+                conv_block(chans[k], chans[k + 1], stride=2), conv_block(chans[k + 1], chans[k + 1])
+            )
             for k in range(len(chans) - 1)
         )
 

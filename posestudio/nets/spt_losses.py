@@ -123,7 +123,9 @@ def face_boxes(heatmaps: torch.Tensor, min_size: float = 0.08) -> tuple[torch.Te
     return center, half, (n >= 2).to(heatmaps.dtype)
 
 
-def face_crops(image: torch.Tensor, heatmaps: torch.Tensor, size: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+def face_crops(
+    image: torch.Tensor, heatmaps: torch.Tensor, size: int = 32
+) -> tuple[torch.Tensor, torch.Tensor]:
     """F(I) of eq. 9: a non-parametric spatial transformer that crops a square around the
     face guided by the head joints and resamples it to ``size`` x ``size`` (differentiable
     in the image). Returns crops (B,3,size,size) and a validity weight (B,)."""
@@ -144,7 +146,11 @@ def face_crops(image: torch.Tensor, heatmaps: torch.Tensor, size: int = 32) -> t
 
 
 def weighted_bce(logits: torch.Tensor, real: bool, weight: torch.Tensor) -> torch.Tensor:
-    per = F.binary_cross_entropy_with_logits(
-        logits, torch.full_like(logits, 1.0 if real else 0.0), reduction="none"
-    ).flatten(1).mean(1)
+    per = (
+        F.binary_cross_entropy_with_logits(
+            logits, torch.full_like(logits, 1.0 if real else 0.0), reduction="none"
+        )
+        .flatten(1)
+        .mean(1)
+    )
     return (per * weight).sum() / weight.sum().clamp(min=1.0)

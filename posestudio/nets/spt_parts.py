@@ -102,7 +102,9 @@ def part_rectangles(
     across = (rel * v.unsqueeze(2)).sum(-1).abs() * mem_w
     floor = min_half * float(max(height, width))
     margin = 0.15 * length + floor * 0.5
-    half_len = torch.maximum(torch.maximum((0.5 + 0.5 * ext) * length, along.amax(-1)) + margin, torch.full_like(length, floor))
+    half_len = torch.maximum(
+        torch.maximum((0.5 + 0.5 * ext) * length, along.amax(-1)) + margin, torch.full_like(length, floor)
+    )
     half_wid = torch.maximum(across.amax(-1) + width_ratio * length, torch.full_like(length, floor))
     valid = ((n_start > 0) & (n_end > 0) & (n_mem >= 2)).to(xy.dtype)
     return {"center": center, "u": u, "v": v, "half_len": half_len, "half_wid": half_wid, "valid": valid}
@@ -165,7 +167,12 @@ def part_affine_grids(
 
 
 def pair_rectangles(
-    src_xy: torch.Tensor, src_vis: torch.Tensor, tgt_xy: torch.Tensor, tgt_vis: torch.Tensor, height: int, width: int
+    src_xy: torch.Tensor,
+    src_vis: torch.Tensor,
+    tgt_xy: torch.Tensor,
+    tgt_vis: torch.Tensor,
+    height: int,
+    width: int,
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Rectangles of the same parts in two poses built from the joints visible in both."""
     both = src_vis * tgt_vis
@@ -182,7 +189,9 @@ def deform(features: torch.Tensor, grid: torch.Tensor, masks: torch.Tensor) -> t
     b, c, h, w = features.shape
     p = grid.shape[1]
     rep = features.unsqueeze(1).expand(b, p, c, h, w).reshape(b * p, c, h, w)
-    warped = F.grid_sample(rep, grid.reshape(b * p, h, w, 2), mode="bilinear", padding_mode="zeros", align_corners=False)
+    warped = F.grid_sample(
+        rep, grid.reshape(b * p, h, w, 2), mode="bilinear", padding_mode="zeros", align_corners=False
+    )
     warped = warped.reshape(b, p, c, h, w)
     m = masks.unsqueeze(2)
     # outside a part mask a candidate must never win the max: push it far down

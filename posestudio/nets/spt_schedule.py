@@ -61,6 +61,10 @@ class SPTTrainer:
         raise ValueError(f"unknown Algorithm 1 stage {stage!r}; use 'hs', 'ha' or 'joint'")
 
 
+def _f(x) -> float:
+    return float(x.detach()) if torch.is_tensor(x) else float(x)
+
+
 @contextmanager
 def frozen(*modules: nn.Module):
     """No parameter gradients for ``modules`` inside the block (restored after)."""
@@ -71,7 +75,7 @@ def frozen(*modules: nn.Module):
     try:
         yield
     finally:
-        for p, r in zip(params, old):
+        for p, r in zip(params, old, strict=False):
             p.requires_grad_(r)
 
 
@@ -96,7 +100,7 @@ def hs_step(t: SPTTrainer, batch: dict[str, torch.Tensor]) -> dict[str, float]:
     t.opt["ds"].zero_grad(set_to_none=True)
     d.backward()
     t.opt["ds"].step()
-    return {"ce": float(ce), "adv": float(adv), "total": float(total), "d_s": float(d)}
+    return {"ce": _f(ce), "adv": _f(adv), "total": _f(total), "d_s": _f(d)}
 
 
 def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False) -> dict[str, float]:
@@ -105,7 +109,12 @@ def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False) 
     target_heatmaps, target_mask — no target image (unpaired)."""
     w = t.weights
     img_s, par_s = batch["source_image"], batch["source_parsing"]
-    hm_s, m_s, hm_t, m_t = batch["source_heatmaps"], batch["source_mask"], batch["target_heatmaps"], batch["target_mask"]
+    hm_s, m_s, hm_t, m_t = (
+        batch["source_heatmaps"],
+        batch["source_mask"],
+        batch["target_heatmaps"],
+        batch["target_mask"],
+    )
     t.ha.train()
     t.hs.train(joint)
     with torch.set_grad_enabled(joint):
@@ -122,7 +131,9 @@ def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False) 
         sty = L.semantic_style_loss(t.features, img_s, img_t, img_s_back, par_s, par_t, par_s_back)  # eq. 8
         crop_t, valid_t = L.face_crops(img_t, hm_t, t.face_size)
         crop_b, valid_b = L.face_crops(img_s_back, hm_s, t.face_size)
-        face = L.weighted_bce(t.d_f(crop_t), True, valid_t) + L.weighted_bce(t.d_f(crop_b), True, valid_b)  # eq. 9
+        face = L.weighted_bce(t.d_f(crop_t), True, valid_t) + L.weighted_bce(
+            t.d_f(crop_b), True, valid_b
+        )  # eq. 9
         total = adv + w["pose"] * pose + w["cont"] * cont + w["sty"] * sty + w["face"] * face  # eq. 10
         if joint:
             total = total + w["adv"] * L.g_loss(t.d_s(par_t))
@@ -147,6 +158,6 @@ def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False) 
     d_total.backward()
     opt_d.step()
     return {
-        "adv": float(adv), "pose": float(pose), "cont": float(cont), "sty": float(sty),
-        "face": float(face), "total": float(total), "d_a": float(d_a), "d_f": float(d_f),
+        "adv": _f(adv), "pose": _f(pose), "cont": _f(cont), "sty": _f(sty),
+        "face": _f(face), "total": _f(total), "d_a": _f(d_a), "d_f": _f(d_f),
     }  # fmt: skip

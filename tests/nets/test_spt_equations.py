@@ -22,7 +22,11 @@ def test_ce_weight_doubles_inside_pose_mask():
     same pixel's cross-entropy off the body."""
     g = torch.Generator().manual_seed(0)
     logp = torch.log_softmax(torch.randn(1, 10, 8, 6, generator=g), 1)
-    target = torch.nn.functional.one_hot(torch.randint(0, 10, (1, 8, 6), generator=g), 10).permute(0, 3, 1, 2).float()
+    target = (
+        torch.nn.functional.one_hot(torch.randint(0, 10, (1, 8, 6), generator=g), 10)
+        .permute(0, 3, 1, 2)
+        .float()
+    )
     mask = torch.zeros(1, 1, 8, 6)
     mask[..., 2:5, 1:4] = 1
     plain = spt_losses.weighted_ce_map(logp, target, torch.zeros_like(mask))
@@ -144,7 +148,9 @@ def test_pseudo_label_search_prefers_same_clothing_and_excludes_same_pose(sample
     labels_ = np.stack([it["labels"] for it in items])
     xy = np.stack([it["pose"].xy for it in items])
     vis = np.stack([it["pose"].visible for it in items]).astype(np.float32)
-    best, cost = pseudo_labels.search_pseudo_targets(torch.from_numpy(labels_), torch.from_numpy(xy), torch.from_numpy(vis))
+    best, cost = pseudo_labels.search_pseudo_targets(
+        torch.from_numpy(labels_), torch.from_numpy(xy), torch.from_numpy(vis)
+    )
     assert (best >= 0).all() and (best != torch.arange(4)).all()
     assert torch.isfinite(cost).all()
     # a copy of 2_A scaled by 1.3 about the image centre is a different pose (joints move
@@ -156,7 +162,9 @@ def test_pseudo_label_search_prefers_same_clothing_and_excludes_same_pose(sample
     allv = np.concatenate([labels_, shifted[None]])
     allxy = np.concatenate([xy, xy_s[None]])
     allvis = np.concatenate([vis, vis[:1]])
-    best2, _ = pseudo_labels.search_pseudo_targets(torch.from_numpy(allv), torch.from_numpy(allxy), torch.from_numpy(allvis))
+    best2, _ = pseudo_labels.search_pseudo_targets(
+        torch.from_numpy(allv), torch.from_numpy(allxy), torch.from_numpy(allvis)
+    )
     assert int(best2[0]) == 4
     q = one_hot(labels_[0], "spt10")[0]
     costs = pseudo_labels.part_alignment_costs(
