@@ -215,6 +215,27 @@ class Paint(Edit):
 
 
 @dataclass
+class ReplaceData(Edit):
+    """A raster layer's whole array replaced (mirror the canvas, a filter)."""
+
+    layer_id: str
+    old: np.ndarray
+    new: np.ndarray
+    text: str = "Replace pixels"
+
+    def _put(self, doc, data):
+        layer = doc.layers.by_id(self.layer_id)
+        layer.data = data.copy()
+        layer.data_changed(bbox=None)
+
+    def redo(self, doc):
+        self._put(doc, self.new)
+
+    def undo(self, doc):
+        self._put(doc, self.old)
+
+
+@dataclass
 class AddLayer(Edit):
     layer: Layer
     index: int

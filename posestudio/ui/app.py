@@ -1,0 +1,99 @@
+"""Start the window: ``posestudio [FILE]``, or ``posestudio --screenshot OUT.png
+[FILE]`` to render it offscreen to a PNG (with a generated result) and exit.
+
+Start-up imports nothing heavy: the engine (and torch, only if a torch model is
+used) loads after the window is visible."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+T0 = time.perf_counter()
+
+
+def _qapp(offscreen: bool):
+    if offscreen and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
+            and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") \
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from posestudio.ui import settings
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(settings.ORGANISATION)
+    app.setApplicationName(settings.APPLICATION)
+    app.setApplicationDisplayName("PoseStudio")
+    style = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+    if style.is_file():
+        app.setStyleSheet(style.read_text())
+    return app
+
+
+def _models_dir_from_settings() -> None:
+    from posestudio.ui import settings
+
+    folder = str(settings.value("engine/models_dir", "") or "")
+    if folder and not os.environ.get("POSESTUDIO_MODELS_DIR"):
+        os.environ["POSESTUDIO_MODELS_DIR"] = folder
+
+
+def create_window(project: str | None = None):
+    from posestudio.ui.main_window import MainWindow
+
+    _models_dir_from_settings()
+    window = MainWindow()
+    if project:
+        window.open_file(project)
+    return window
+
+
+def take_screenshot(window, out: str, generate: bool = True, size=(1400, 860)) -> int:
+    """Show ``window`` offscreen, generate synchronously, and save a PNG of it."""
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(*size)
+    window.show()
+    QApplication.processEvents()
+    window.view.fit()
+    if generate:
+        try:
+            window.refresh_models()
+            window.generation.bridge.engine().force_sync(True)
+            window.generate()
+        except Exception as exc:  # no engine: the screenshot still shows the canvas
+            print(f"posestudio: generation skipped: {exc}", file=sys.stderr)
+    for _ in range(5):
+        QApplication.processEvents()
+    window.view.fit()
+    QApplication.processEvents()
+    ok = window.grab().save(str(out))
+    window.session.undo.setClean()
+    window.close()
+    if not ok:
+        print(f"posestudio: error: {out}: could not write the PNG", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(project: str | None = None, screenshot: str | None = None) -> int:
+    shot = screenshot
+    app = _qapp(offscreen=shot is not None)
+    window = create_window(project)
+    if project and window.last_error and shot is None:
+        print(f"posestudio: error: {window.last_error}", file=sys.stderr)
+    if shot is not None:
+        return take_screenshot(window, shot)
+    window.show()
+    from PySide6.QtCore import QTimer
+
+    if os.environ.get("POSESTUDIO_LAUNCH_TIMING"):
+        QTimer.singleShot(0, lambda: print(f"window visible after {time.perf_counter() - T0:.3f} s", flush=True))
+    QTimer.singleShot(0, window.offer_recovery)
+    QTimer.singleShot(50, window.refresh_models)
+    return int(app.exec())

@@ -1,0 +1,94 @@
+"""Pose math for the posing tools (no Qt): what a drag does to a pose.
+
+All functions return a new Pose computed from the pose at the start of the
+drag, so a drag never accumulates rounding and one record (start -> end)
+describes it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posestudio.core import skeleton
+from posestudio.core.pose import Pose, rotation_about
+
+
+def _angle(v) -> float:
+    return math.atan2(float(v[1]), float(v[0]))
+
+
+def move_joints(start: Pose, joints, dx: float, dy: float) -> Pose:
+    p = start.copy()
+    idx = list(joints)
+    p.xy[idx] += (dx, dy)
+    return p
+
+
+def swing_chain(start: Pose, child: int, press, now) -> Pose:
+    """Rotate ``child`` and everything below it about its parent by the angle the
+    mouse swept around the parent (a bone drag); bone lengths are kept."""
+    parent = skeleton.PARENT[child]
+    if parent is None:
+        return start.copy()
+    c = start.xy[parent]
+    a = _angle(np.subtract(now, c)) - _angle(np.subtract(press, c))
+    return start.rotate_limb(child, a)
+
+
+def place_locked(start: Pose, joint: int, now) -> Pose:
+    """Bone-length lock: the joint goes where the mouse points but stays at its
+    bone length from the parent; its children turn with it."""
+    parent = skeleton.PARENT[joint]
+    if parent is None or not start.visible[parent]:
+        return move_joints(start, [joint], *(np.subtract(now, start.xy[joint])))
+    c = start.xy[parent]
+    a = _angle(np.subtract(now, c)) - _angle(start.xy[joint] - c)
+    return start.rotate_limb(joint, a)
+
+
+def pivot_of(pose: Pose, joints) -> np.ndarray:
+    """Centre of the visible selected joints (of all selected when none is visible)."""
+    idx = [j for j in joints if pose.visible[j]] or list(joints)
+    return pose.xy[idx].mean(axis=0)
+
+
+def rotate_about(start: Pose, joints, pivot, angle: float) -> Pose:
+    return start.transformed(rotation_about(pivot, angle), list(joints))
+
+
+def scale_about(start: Pose, joints, pivot, factor: float) -> Pose:
+    return start.transformed(rotation_about(pivot, 0.0, factor), list(joints))
+
+
+def drag_rotation(pivot, press, now) -> float:
+    return _angle(np.subtract(now, pivot)) - _angle(np.subtract(press, pivot))
+
+
+def drag_scale(pivot, press, now) -> float:
+    d0 = float(np.hypot(*np.subtract(press, pivot)))
+    d1 = float(np.hypot(*np.subtract(now, pivot)))
+    return 1.0 if d0 < 1e-6 else max(0.05, d1 / d0)
+
+
+def mirror_in_place(pose: Pose, width: int) -> Pose:
+    """Mirror (left/right swapped, Pose.mirrored) about the pose's own centre, so
+    the figure turns around where it stands instead of jumping across the image."""
+    m = pose.mirrored(width)
+    box = pose.bbox()
+    if box is None:
+        return m
+    cx = (box[0] + box[2]) / 2
+    mbox = m.bbox()
+    m.xy[:, 0] += cx - (mbox[0] + mbox[2]) / 2
+    return m
+
+
+def flip_vertical(pose: Pose, height: int) -> Pose:
+    """Upside down about the pose's own centre (no left/right swap: a vertical
+    flip keeps the person's left on the viewer's same side)."""
+    p = pose.copy()
+    box = pose.bbox()
+    cy = (box[1] + box[3]) / 2 if box else (height - 1) / 2
+    p.xy[:, 1] = 2 * cy - p.xy[:, 1]
+    return p

@@ -1,0 +1,107 @@
+"""The scene: one graphics item per layer, kept in step with the document's
+``LayerList`` events (order, eye, opacity, solo, pixels, poses)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsScene
+
+from posestudio.core.document import Document
+from posestudio.core.layers import Event, Layer, PoseLayer
+from posestudio.ui.canvas.render import layer_qimage
+from posestudio.ui.canvas.skeleton_items import JointItem, SkeletonItem
+
+MARGIN = 0.5  # scene margin around the image, as a fraction of its size: room for joints outside
+
+
+class CanvasScene(QGraphicsScene):
+    """``layers_rendered`` fires after the items changed (for thumbnails, tests)."""
+
+    layers_rendered = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.doc: Document | None = None
+        self.items_by_id: dict[str, QGraphicsItem] = {}
+
+    # -- document ------------------------------------------------------------------
+    def set_document(self, doc: Document) -> None:
+        if self.doc is not None:
+            self.doc.layers.events.disconnect(self._on_layers)
+        self.clear()
+        self.items_by_id = {}
+        self.doc = doc
+        w, h = doc.width, doc.height
+        self.setSceneRect(QRectF(-MARGIN * w, -MARGIN * h, (1 + 2 * MARGIN) * w, (1 + 2 * MARGIN) * h))
+        for layer in doc.layers:
+            self._add(layer)
+        self._restack()
+        doc.layers.events.connect(self._on_layers)
+        self.layers_rendered.emit()
+
+    def image_rect(self) -> QRectF:
+        return QRectF(0, 0, self.doc.width, self.doc.height) if self.doc else QRectF()
+
+    def _add(self, layer: Layer) -> None:
+        if isinstance(layer, PoseLayer):
+            item: QGraphicsItem = SkeletonItem(layer)
+        else:
+            img = layer_qimage(layer)
+            item = QGraphicsPixmapItem(QPixmap.fromImage(img))
+            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.addItem(item)
+        self.items_by_id[layer.id] = item
+        self._style(layer)
+
+    def _style(self, layer: Layer) -> None:
+        item = self.items_by_id[layer.id]
+        item.setVisible(self.doc.layers.is_shown(layer))
+        item.setOpacity(layer.opacity)
+        if isinstance(item, SkeletonItem):
+            # a locked pose layer cannot be posed
+            for j in item.joint_items():
+                j.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, not layer.locked)
+                if layer.locked:
+                    j.setSelected(False)
+
+    def _restack(self) -> None:
+        for i, layer in enumerate(self.doc.layers):
+            item = self.items_by_id.get(layer.id)
+            if item is not None:
+                item.setZValue(i * 10 + (1000 if isinstance(item, SkeletonItem) else 0))
+
+    def _on_layers(self, ev: Event) -> None:
+        if ev.type == "inserted":
+            self._add(ev.layer)
+            self._restack()
+        elif ev.type == "removed":
+            item = self.items_by_id.pop(ev.layer.id, None)
+            if item is not None:
+                self.removeItem(item)
+        elif ev.type == "moved":
+            self._restack()
+        elif ev.type in ("changed", "solo"):
+            for layer in self.doc.layers:
+                self._style(layer)
+        elif ev.type == "data":
+            item = self.items_by_id.get(ev.layer.id)
+            if isinstance(item, SkeletonItem):
+                item.refresh(ev.info.get("person"), ev.info.get("joints"))
+            elif isinstance(item, QGraphicsPixmapItem):
+                item.setPixmap(QPixmap.fromImage(layer_qimage(ev.layer)))
+        self.layers_rendered.emit()
+
+    # -- queries -------------------------------------------------------------------
+    def skeleton(self, layer_id: str) -> SkeletonItem | None:
+        item = self.items_by_id.get(layer_id)
+        return item if isinstance(item, SkeletonItem) else None
+
+    def joint_item(self, layer_id: str, person: int, joint: int) -> JointItem | None:
+        sk = self.skeleton(layer_id)
+        if sk is None or person >= len(sk.joints):
+            return None
+        return sk.joints[person][joint]
+
+    def selected_joints(self) -> list[JointItem]:
+        return [it for it in self.selectedItems() if isinstance(it, JointItem)]

@@ -1,0 +1,321 @@
+"""The canvas view: zoom (wheel, fit, 1:1), pan (Space+drag, middle button),
+a checkerboard under transparency, and the posing tools.
+
+Posing: drag a joint (moves the selected joints of that person; with the bone
+lock, a single joint swings about its parent at fixed length); drag a bone
+(rotates the chain below it about its parent); Ctrl+drag rotates and Alt+drag
+scales the selection about its centre; drag on empty canvas for a rubber band
+(Shift adds). The drag is applied live and pushed as ONE undo record on release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QTransform
+from PySide6.QtWidgets import QGraphicsView, QRubberBand
+
+from posestudio.core.edits import Edit, MoveJoints
+from posestudio.core.pose import Pose
+from posestudio.ui.canvas import posing
+from posestudio.ui.canvas.scene import CanvasScene
+from posestudio.ui.canvas.skeleton_items import BoneItem, JointItem, from_scene
+
+MIN_ZOOM, MAX_ZOOM = 0.05, 64.0
+
+
+def _checker(size: int = 8) -> QPixmap:
+    pm = QPixmap(2 * size, 2 * size)
+    pm.fill(QColor(204, 204, 204))
+    p = QPainter(pm)
+    p.fillRect(0, 0, size, size, QColor(153, 153, 153))
+    p.fillRect(size, size, size, size, QColor(153, 153, 153))
+    p.end()
+    return pm
+
+
+class CanvasView(QGraphicsView):
+    """``pose_dragged`` fires on every live change of a drag; ``zoom_changed`` with the scale;
+    ``files_dropped`` with local paths dropped on the canvas; ``cursor_moved`` with image x, y."""
+
+    pose_dragged = Signal()
+    zoom_changed = Signal(float)
+    files_dropped = Signal(list)
+    cursor_moved = Signal(float, float)
+
+    def __init__(self, scene: CanvasScene, parent=None):
+        super().__init__(scene, parent)
+        self.canvas = scene
+        self.push_edit: Callable[[Edit, bool], None] = lambda edit, applied: None
+        self.bone_lock = False
+        self._checker = QBrush(_checker())
+        self._drag: dict | None = None
+        self._pan: QPointF | None = None
+        self._space = False
+        self._band: QRubberBand | None = None
+        self._band_origin = None
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setMouseTracking(True)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("")
+        self.setBackgroundBrush(QColor(48, 48, 52))
+
+    # -- zoom --------------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, z: float, anchor_under_mouse: bool = False) -> None:
+        z = float(np.clip(z, MIN_ZOOM, MAX_ZOOM))
+        old = self.transformationAnchor()
+        if not anchor_under_mouse:
+            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setTransform(QTransform.fromScale(z, z))
+        self.setTransformationAnchor(old)
+        self.zoom_changed.emit(z)
+
+    def zoom_by(self, factor: float, anchor_under_mouse: bool = False) -> None:
+        self.set_zoom(self.zoom * factor, anchor_under_mouse)
+
+    def fit(self) -> None:
+        rect = self.canvas.image_rect()
+        if rect.isEmpty():
+            return
+        vp = self.viewport().rect().adjusted(16, 16, -16, -16)
+        z = min(vp.width() / rect.width(), vp.height() / rect.height())
+        self.set_zoom(z)
+        self.centerOn(rect.center())
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.25**steps, anchor_under_mouse=True)
+        event.accept()
+
+    # -- painting ----------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        img = self.canvas.image_rect()
+        if img.isEmpty():
+            return
+        brush = QBrush(self._checker)
+        # checks stay 8 screen pixels at any zoom
+        brush.setTransform(QTransform.fromScale(1 / self.zoom, 1 / self.zoom))
+        painter.fillRect(img.intersected(rect), brush)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        img = self.canvas.image_rect()
+        if img.isEmpty():
+            return
+        pen = QPen(QColor(0, 0, 0, 160), 1)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(img)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _image_xy(self, pos) -> tuple[float, float]:
+        return from_scene(self.mapToScene(pos))
+
+    def _layer(self, layer_id: str):
+        return self.canvas.doc.layers.by_id(layer_id)
+
+    def selected_of(self, layer_id: str, person: int) -> list[int]:
+        return sorted(j.joint for j in self.canvas.selected_joints() if j.layer_id == layer_id and j.person == person)
+
+    # -- mouse ---------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+                event.button() == Qt.MouseButton.LeftButton and self._space):
+            self._pan = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if event.button() != Qt.MouseButton.LeftButton or self.canvas.doc is None:
+            super().mousePressEvent(event)
+            return
+        mods = event.modifiers()
+        item = self.itemAt(event.position().toPoint())
+        now = self._image_xy(event.position().toPoint())
+        if isinstance(item, JointItem) and item.flags() & item.GraphicsItemFlag.ItemIsSelectable:
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                item.setSelected(not item.isSelected())
+                event.accept()
+                return
+            if not item.isSelected():
+                self.canvas.clearSelection()
+                item.setSelected(True)
+            self._begin_drag(item.layer_id, item.person, now, mods, joint=item.joint)
+            event.accept()
+            return
+        if isinstance(item, BoneItem) and not self._layer(item.layer_id).locked:
+            self._begin_drag(item.layer_id, item.person, now, mods, bone=item)
+            event.accept()
+            return
+        # rubber band
+        if not mods & Qt.KeyboardModifier.ShiftModifier:
+            self.canvas.clearSelection()
+        self._band_origin = event.position().toPoint()
+        if self._band is None:
+            self._band = QRubberBand(QRubberBand.Shape.Rectangle, self.viewport())
+        self._band.setGeometry(QRect(self._band_origin, QSize()))
+        self._band.show()
+        event.accept()
+
+    def _begin_drag(self, layer_id, person, now, mods, joint=None, bone=None) -> None:
+        layer = self._layer(layer_id)
+        start = layer.poses[person].copy()
+        if bone is not None:
+            mode, joints = "bone", [bone.child]
+        else:
+            joints = self.selected_of(layer_id, person) or [joint]
+            if mods & Qt.KeyboardModifier.ControlModifier:
+                mode = "rotate"
+            elif mods & Qt.KeyboardModifier.AltModifier:
+                mode = "scale"
+            elif self.bone_lock and len(joints) == 1:
+                mode = "locked"
+            else:
+                mode = "move"
+        self._drag = {"layer": layer, "person": person, "start": start, "press": now, "mode": mode,
+                      "joints": joints, "pivot": posing.pivot_of(start, joints), "pose": start}
+
+    def _drag_pose(self, now) -> Pose:
+        d = self._drag
+        start, joints, mode = d["start"], d["joints"], d["mode"]
+        if mode == "bone":
+            return posing.swing_chain(start, joints[0], d["press"], now)
+        if mode == "locked":
+            return posing.place_locked(start, joints[0], now)
+        if mode == "rotate":
+            return posing.rotate_about(start, joints, d["pivot"], posing.drag_rotation(d["pivot"], d["press"], now))
+        if mode == "scale":
+            return posing.scale_about(start, joints, d["pivot"], posing.drag_scale(d["pivot"], d["press"], now))
+        return posing.move_joints(start, joints, now[0] - d["press"][0], now[1] - d["press"][1])
+
+    def mouseMoveEvent(self, event) -> None:
+        pos = event.position().toPoint()
+        if self._pan is not None:
+            delta = event.position() - self._pan
+            self._pan = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            event.accept()
+            return
+        now = self._image_xy(pos)
+        self.cursor_moved.emit(*now)
+        if self._drag is not None:
+            self.drag_to(now)
+            event.accept()
+            return
+        if self._band is not None and self._band.isVisible():
+            self._band.setGeometry(QRect(self._band_origin, pos).normalized())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def drag_to(self, now) -> None:
+        """Apply the drag live for the mouse at image point ``now``."""
+        d = self._drag
+        pose = self._drag_pose(now)
+        changed = np.flatnonzero(np.any(pose.xy != d["start"].xy, axis=1))
+        d["pose"] = pose
+        d["layer"].set_pose(d["person"], pose, sorted(set(changed) | set(d.get("moved", ()))))
+        d["moved"] = set(changed) | set(d.get("moved", ()))
+        self.pose_dragged.emit()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+            self._pan = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.finish_drag()
+            event.accept()
+            return
+        if self._band is not None and self._band.isVisible():
+            self._band.hide()
+            r = self.mapToScene(self._band.geometry()).boundingRect()
+            for item in self.canvas.items(r):
+                if isinstance(item, JointItem) and r.contains(item.scenePos()) and item.isVisible():
+                    if item.flags() & item.GraphicsItemFlag.ItemIsSelectable:
+                        item.setSelected(True)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def finish_drag(self) -> None:
+        """Push the whole drag as one undo record (already applied)."""
+        d, self._drag = self._drag, None
+        if d is None:
+            return
+        start, end = d["start"], d["pose"]
+        joints = [int(j) for j in np.flatnonzero(np.any(end.xy != start.xy, axis=1))]
+        if not joints:
+            return
+        text = {"bone": "Rotate limb", "rotate": "Rotate joints", "scale": "Scale joints"}.get(d["mode"], "Move joints")
+        if len(joints) == 1 and d["mode"] in ("move", "locked"):
+            from posestudio.core import skeleton
+
+            text = f"Move {skeleton.JOINTS[joints[0]].replace('_', ' ')}"
+        edit = MoveJoints(d["layer"].id, d["person"], joints, start.xy[joints], end.xy[joints], text=text)
+        self.push_edit(edit, True)
+
+    def cancel_drag(self) -> None:
+        d, self._drag = self._drag, None
+        if d is not None:
+            d["layer"].set_pose(d["person"], d["start"])
+
+    # -- keys ----------------------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape and self._drag is not None:
+            self.cancel_drag()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # -- drops ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+            event.acceptProposedAction()
+            if paths:
+                self.files_dropped.emit(paths)
+        else:
+            super().dropEvent(event)

@@ -1,0 +1,340 @@
+"""The main window: composition only (labelme's shape). Actions come from
+``actions.py``, posing commands from ``pose_commands.py``, generation from
+``generation.py``, file handling and undo from ``session.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar
+
+from posestudio import __version__, paths
+from posestudio.core.layers import Event
+from posestudio.ui import actions as actions_mod
+from posestudio.ui import icons, settings
+from posestudio.ui.canvas import CanvasScene, CanvasView
+from posestudio.ui.generation import GenerationController
+from posestudio.ui.panels.generator_panel import GeneratorPanel
+from posestudio.ui.panels.joint_panel import JointPanel
+from posestudio.ui.panels.layers_panel import LayersPanel
+from posestudio.ui.panels.pose_library import PoseLibraryPanel
+from posestudio.ui.pose_commands import PoseCommands
+from posestudio.ui.session import Session
+
+SAMPLE = "deepfashion_2A.psproj"
+OPEN_FILTER = "All supported (*.psproj *.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.json *.csv);;" \
+              "Projects (*.psproj);;Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Poses (*.json *.csv)"
+
+
+class MainWindow(PoseCommands, QMainWindow):
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle("PoseStudio")
+        self.setWindowIcon(icons.icon("app"))
+        self.last_error: str | None = None
+        self.ask_to_save = self._ask_to_save  # replaced in tests
+        self.session = Session(self)
+        self.scene = CanvasScene(self)
+        self.view = CanvasView(self.scene, self)
+        self.view.push_edit = self.session.push
+        self.setCentralWidget(self.view)
+        self._setup_docks()
+        self.actions = actions_mod.build(self)
+        self._setup_menus()
+        self._setup_toolbar()
+        self._setup_statusbar()
+        self.generation = GenerationController(self.session, self.generator_panel, self)
+        self._wire()
+        self._on_document(self.session.doc)
+        self._restore_layout()
+
+    # -- composition ---------------------------------------------------------------------------
+    def _dock(self, title: str, widget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _setup_docks(self) -> None:
+        right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
+        self.layers_panel = LayersPanel(self.session)
+        self.generator_panel = GeneratorPanel()
+        self.joint_panel = JointPanel(self.session)
+        self.library_panel = PoseLibraryPanel()
+        self.docks = {
+            "layers": self._dock("Layers", self.layers_panel, right, "layers_dock"),
+            "generator": self._dock("Generator", self.generator_panel, right, "generator_dock"),
+            "joint": self._dock("Joint", self.joint_panel, left, "joint_dock"),
+            "library": self._dock("Pose Library", self.library_panel, left, "library_dock"),
+        }
+
+    def _setup_menus(self) -> None:
+        a, mb = self.actions, self.menuBar()
+        undo = self.session.undo.createUndoAction(self, "&Undo")
+        undo.setShortcut("Ctrl+Z")
+        undo.setIcon(icons.icon("undo"))
+        undo.setToolTip("Undo the last change (Ctrl+Z)")
+        redo = self.session.undo.createRedoAction(self, "&Redo")
+        redo.setShortcuts(["Ctrl+Shift+Z", "Ctrl+Y"])
+        redo.setIcon(icons.icon("redo"))
+        redo.setToolTip("Redo (Ctrl+Shift+Z)")
+        a["undo"], a["redo"] = undo, redo
+        menus = {
+            "&File": ["new_from_image", "open", "open_sample", None, "save", "save_as", None, "import_pose",
+                      "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
+            "&Edit": ["undo", "redo", None, "select_all", "deselect"],
+            "&View": ["zoom_in", "zoom_out", "zoom_fit", "zoom_100"],
+            "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
+                      "rotate_left", "rotate_right", "scale_up", "scale_down", "bone_lock", None, "add_person",
+                      "remove_person", "reset_pose", None, "save_to_library", "set_keyframe"],
+            "&Image": ["mirror_canvas"],
+            "&Generate": ["generate", "live_preview"],
+            "&Help": ["open_sample", "about"],
+        }
+        for title, names in menus.items():
+            menu = mb.addMenu(title)
+            for n in names:
+                menu.addSeparator() if n is None else menu.addAction(a[n])
+            if title == "&View":
+                menu.addSeparator()
+                for dock in self.docks.values():
+                    menu.addAction(dock.toggleViewAction())
+
+    def _setup_toolbar(self) -> None:
+        tb = QToolBar("Tools", self)
+        tb.setObjectName("main_toolbar")
+        self.addToolBar(tb)
+        for n in ["open", "save", None, "undo", "redo", None, "zoom_fit", "zoom_100", None, "hide_joints",
+                  "restore_joints", "mirror_pose", "bone_lock", "add_person", None, "generate"]:
+            tb.addSeparator() if n is None else tb.addAction(self.actions[n])
+
+    def _setup_statusbar(self) -> None:
+        sb = self.statusBar()
+        self.cursor_label = QLabel("")
+        self.zoom_label = QLabel("100%")
+        self.device_label = QLabel("Device: " + str(settings.value("engine/device", "auto")))
+        self.model_label = QLabel("Model: puppet")
+        self.time_label = QLabel("Last generation: –")
+        for w, tip in ((self.cursor_label, "Image position under the mouse"), (self.zoom_label, "Zoom"),
+                       (self.device_label, "Compute device (Preferences)"), (self.model_label, "Generator model"),
+                       (self.time_label, "Time the last generation took")):
+            w.setToolTip(tip)
+            sb.addPermanentWidget(w)
+
+    def _wire(self) -> None:
+        s = self.session
+        s.document_replaced.connect(self._on_document)
+        s.modified_changed.connect(self._on_modified)
+        s.error.connect(self.show_error)
+        s.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.view.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"x {x:.0f}  y {y:.0f}"))
+        self.view.files_dropped.connect(self.open_paths)
+        self.view.pose_dragged.connect(self.generation.pose_changed)
+        self.scene.selectionChanged.connect(self._on_selection)
+        self.joint_panel.select_joint.connect(self.select_joint)
+        self.library_panel.apply.connect(self.apply_library_pose)
+        self.library_panel.save_requested.connect(self.save_to_library)
+        self.generation.status.connect(lambda m: self.statusBar().showMessage(m, 4000))
+        self.generation.result_applied.connect(self._on_result)
+        self.generator_panel.live.toggled.connect(self.actions["live_preview"].setChecked)
+        self.actions["live_preview"].toggled.connect(self.generator_panel.live.setChecked)
+        self.generator_panel.model.currentTextChanged.connect(lambda m: self.model_label.setText(f"Model: {m}"))
+        self.setAcceptDrops(True)
+
+    # -- document ----------------------------------------------------------------------------
+    def _on_document(self, doc) -> None:
+        self.scene.set_document(doc)
+        self.layers_panel.set_document(doc)
+        self.generator_panel.apply_settings(doc.generator)
+        doc.layers.events.connect(self._on_layer_event)
+        self.joint_panel.show_joint(0, 1)
+        self._on_modified(self.session.modified)
+        QTimer.singleShot(0, self.view.fit)
+
+    def _on_layer_event(self, ev: Event) -> None:
+        if ev.type == "data" and ev.layer is not None and ev.layer.kind == "pose":
+            self.joint_panel.refresh()
+            if ev.layer is self.session.pose_layer() and self.view._drag is None:
+                self.generation.pose_changed()
+
+    def _on_selection(self) -> None:
+        sel = self.scene.selected_joints()
+        if sel:
+            self.joint_panel.show_joint(sel[0].person, sel[0].joint)
+
+    def _on_modified(self, modified: bool) -> None:
+        name = self.session.doc.path.name if self.session.doc.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — PoseStudio")
+        self.setWindowModified(modified)
+
+    def _on_result(self, res) -> None:
+        self.model_label.setText(f"Model: {getattr(res, 'model', '')}")
+        self.device_label.setText(f"Device: {getattr(res, 'device', '')} ({getattr(res, 'backend', '')})")
+        self.time_label.setText(f"Last generation: {float(getattr(res, 'seconds', 0)) * 1000:.0f} ms")
+
+    # -- messages ----------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """One line in the status bar and a non-blocking message box."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "PoseStudio", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- file commands ---------------------------------------------------------------------------
+    def open_paths(self, paths_: list[str]) -> None:
+        for p in paths_:
+            if Path(p).suffix.lower() in (".psproj", ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff") \
+                    and not self.ask_to_save():
+                return
+            self.session.open_path(p)
+
+    def open_file(self, path: str) -> bool:
+        return self.session.open_path(path)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open", "", OPEN_FILTER)
+        if path:
+            self.open_paths([path])
+
+    def new_from_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "New from image", "",
+                                              "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)")
+        if path:
+            self.open_paths([path])
+
+    def open_sample(self) -> None:
+        if self.ask_to_save():
+            self.session.open_path(paths.resources_dir() / "samples" / SAMPLE)
+
+    def save(self) -> bool:
+        if self.session.doc.path is None or self.session.doc.path.parent == paths.resources_dir() / "samples":
+            return self.save_as()
+        return self.session.save()
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", "untitled.psproj", "Projects (*.psproj)")
+        return bool(path) and self.session.save(path)
+
+    def import_pose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import pose", "", "Poses (*.json *.csv)")
+        if path:
+            self.session.open_path(path)
+
+    def _export(self, title: str, filt: str, default: str, fn) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, title, default, filt)
+        if not path:
+            return
+        try:
+            fn(path)
+        except (OSError, ValueError) as exc:
+            self.show_error(f"{path}: {exc}")
+            return
+        self.statusBar().showMessage(f"Exported {Path(path).name}", 5000)
+
+    def export_openpose(self) -> None:
+        self._export("Export OpenPose JSON", "OpenPose JSON (*.json)", "pose_keypoints.json",
+                     self.session.export_openpose)
+
+    def export_skeleton(self) -> None:
+        self._export("Export ControlNet skeleton", "PNG (*.png)", "skeleton.png", self.session.export_skeleton_image)
+
+    def preferences(self) -> None:
+        from posestudio.ui.preferences import PreferencesDialog
+
+        dlg = PreferencesDialog(self)
+        if dlg.exec():
+            dlg.store()
+            device, backend = settings.value("engine/device"), settings.value("engine/backend")
+            self.generation.bridge.configure(device, backend)
+            self.device_label.setText(f"Device: {device}")
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About PoseStudio", f"PoseStudio {__version__}\nPose characters, repaint garments "
+                          "and make image sequences, offline.")
+
+    # -- view and generation commands --------------------------------------------------------------
+    def zoom_in(self) -> None:
+        self.view.zoom_by(1.25)
+
+    def zoom_out(self) -> None:
+        self.view.zoom_by(0.8)
+
+    def zoom_fit(self) -> None:
+        self.view.fit()
+
+    def zoom_100(self) -> None:
+        self.view.actual_size()
+
+    def generate(self) -> None:
+        self.generation.submit(preview=False)
+
+    def toggle_live(self, on: bool) -> None:
+        self.generator_panel.live.setChecked(on)
+
+    def refresh_models(self) -> None:
+        """Ask the engine for the installed models (after the window is shown: never at start-up)."""
+        self.generator_panel.set_models(self.generation.bridge.available_models(self.generator_panel.settings()["task"]))
+        self.generator_panel.apply_settings(self.session.doc.generator)
+
+    # -- recovery and closing ----------------------------------------------------------------------------
+    def offer_recovery(self, ask=None) -> bool:
+        """After a crash: offer the newest autosave. ``ask(text) -> bool`` defaults to a dialog."""
+        entries = self.session.recoverable()
+        if not entries:
+            return False
+        entry = entries[0]
+        if ask is None:
+            def ask(text):
+                return QMessageBox.question(self, "Recover", text) == QMessageBox.StandardButton.Yes
+        if ask(f"PoseStudio did not close normally. Recover {entry.describe()}?"):
+            return self.session.recover(entry)
+        entry.discard()
+        return False
+
+    def _ask_to_save(self) -> bool:
+        """True when it is fine to drop the current document."""
+        if not self.session.modified:
+            return True
+        r = QMessageBox.question(self, "Unsaved changes", "Save the changes to this project first?",
+                                 QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                 | QMessageBox.StandardButton.Cancel)
+        if r == QMessageBox.StandardButton.Save:
+            return self.save()
+        return r == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event) -> None:
+        if not self.ask_to_save():
+            event.ignore()
+            return
+        s = settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+        self.generation.shutdown()
+        self.session.close()
+        event.accept()
+
+    def _restore_layout(self) -> None:
+        s = settings.settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    # -- drops on the window (outside the canvas) ------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths_ = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths_:
+            event.acceptProposedAction()
+            self.open_paths(paths_)

@@ -1,0 +1,1 @@
+"""Dock panels: layers, generator, joint, pose library."""
