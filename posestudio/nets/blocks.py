@@ -192,6 +192,19 @@ class SelfAttention(nn.Module):
         return (out, attn) if return_attention else out
 
 
+def adaptive_max_pool(x: torch.Tensor, size: int) -> torch.Tensor:
+    """``F.adaptive_max_pool2d(x, size)`` that also exports to ONNX when the map is not
+    a multiple of ``size``: the same bins (floor(i*H/s) .. ceil((i+1)*H/s)), one
+    slice-and-max per bin. Spatial sizes become constants of the graph; batch stays dynamic."""
+    h, w = int(x.shape[-2]), int(x.shape[-1])
+    if h % size == 0 and w % size == 0:
+        return F.adaptive_max_pool2d(x, size)
+    rows = [(i * h // size, -(-(i + 1) * h // size)) for i in range(size)]
+    cols = [(j * w // size, -(-(j + 1) * w // size)) for j in range(size)]
+    out = [torch.stack([x[:, :, r0:r1, c0:c1].amax((-2, -1)) for c0, c1 in cols], -1) for r0, r1 in rows]
+    return torch.stack(out, -2)
+
+
 class NonLocal(nn.Module):
     """Embedded-Gaussian non-local block (Wang et al. 2018) with a residual:
     ``y = x + W_z(sum_i softmax_i(theta(x)_j . phi(x)_i) g(x)_i)``.
@@ -219,7 +232,7 @@ class NonLocal(nn.Module):
         """The key/value sources: x itself, or its adaptive max pools (s x s each)."""
         if not self.pool_sizes:
             return [x]
-        return [F.adaptive_max_pool2d(x, s) for s in self.pool_sizes]
+        return [adaptive_max_pool(x, s) for s in self.pool_sizes]
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
         outs, maps = [], []

@@ -176,7 +176,7 @@ class StructFlowGenerator(Generator):
             flows.append(flow)
             vis.append(v)
             masks.append(mask)
-            weights.append(F.adaptive_avg_pool2d(part_box_mask(pt, self.margin), flow.shape[-2:]))
+            weights.append(F.avg_pool2d(part_box_mask(pt, self.margin), 4))  # onto the 1/4 grid
         g = self.global_pose_encoder(target_heatmaps)
         fused = self.fusion(torch.cat([*warped, g], 1))  # eq. 6
         glob = self.pyramid_nonlocal(fused)  # eq. 7
