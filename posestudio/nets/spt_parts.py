@@ -47,6 +47,9 @@ _MEMBERS = _group_matrix([p[1] for p in PARTS])
 # how far (in axis lengths) a rectangle reaches past its end joint: the top of the head
 # lies beyond the face joints, hands beyond wrists, feet beyond ankles
 _EXTEND = torch.tensor([0.5, 0.0, 0.0, 0.15, 0.0, 0.15, 0.0, 0.1, 0.0, 0.1])
+# half-width added around the member joints, in axis lengths: limbs are about a quarter
+# as wide as long, the torso's width is already spanned by shoulders and hips
+_WIDTH = torch.tensor([0.45, 0.1, 0.25, 0.22, 0.25, 0.22, 0.25, 0.2, 0.25, 0.2])
 
 
 def heatmap_keypoints(heatmaps: torch.Tensor, threshold: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,7 +77,6 @@ def part_rectangles(
     height: int,
     width: int,
     use: torch.Tensor | None = None,
-    width_ratio: float = 0.35,
     min_half: float = 0.035,
 ) -> dict[str, torch.Tensor]:
     """Oriented rectangle of every rigid part. ``use`` (B,18) optionally restricts the
@@ -105,7 +107,7 @@ def part_rectangles(
     half_len = torch.maximum(
         torch.maximum((0.5 + 0.5 * ext) * length, along.amax(-1)) + margin, torch.full_like(length, floor)
     )
-    half_wid = torch.maximum(across.amax(-1) + width_ratio * length, torch.full_like(length, floor))
+    half_wid = torch.maximum(across.amax(-1) + _WIDTH.to(xy) * length, torch.full_like(length, floor))
     valid = ((n_start > 0) & (n_end > 0) & (n_mem >= 2)).to(xy.dtype)
     return {"center": center, "u": u, "v": v, "half_len": half_len, "half_wid": half_wid, "valid": valid}
 
