@@ -119,3 +119,134 @@ def check_shapes(expected: dict, got: dict, path) -> None:
                 f"instead of {tuple(expected[k].shape)})"
             )
         raise InputError("weights do not fit the card's arch: " + "; ".join(parts), path)
+
+
+# -- import / verify / remove ---------------------------------------------------------
+def _input_specs(net) -> dict[str, dict]:
+    return {
+        n: {"channels": int(s.channels), "kind": s.kind, "label_set": s.label_set}
+        for n, s in net.inputs.items()
+    }
+
+
+def _write(card: ModelCard, state: dict, folder: Path, force: bool) -> ModelCard:
+    """Save ``state`` as NAME.safetensors and the card beside it (atomically, in the user folder)."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    card_path = folder / f"{card.name}{CARD_SUFFIX}"
+    weights = folder / f"{card.name}.safetensors"
+    if not force and (card_path.exists() or weights.exists()):
+        raise InputError(f"a model named {card.name!r} exists already (remove it or pass --force)", card_path)
+    tmp = weights.with_name(weights.name + ".tmp")
+    tensors = {k: v.detach().contiguous().cpu() for k, v in state.items()}
+    save_file(tensors, str(tmp), metadata={"arch": card.arch, "format": "posestudio-1"})
+    tmp.replace(weights)
+    card.weights = weights.name
+    card.sha256 = sha256(weights)
+    card.save(card_path)
+    return card
+
+
+def import_pona(path: str | Path, name: str | None = None, force: bool = False, **card_fields) -> ModelCard:
+    """Convert the PoNA authors' generator checkpoint (``netG`` .pth, read with
+    ``torch.load(weights_only=True)`` by ``nets.official``) into our safetensors
+    + card in the user's model folder."""
+    import torch
+
+    from posestudio.nets.official import load_pona_checkpoint
+    from posestudio.nets.registry import arch_info, build
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path)
+    name = check_name(name or re.sub(r"[^A-Za-z0-9._-]", "-", path.stem))
+    try:
+        cfg, state = load_pona_checkpoint(path)
+    except ValueError as exc:
+        msg = str(exc)
+        raise InputError(msg.split(": ", 1)[1] if msg.startswith(str(path)) else msg, path) from None
+    cfg = dict(cfg)
+    h, w = int(cfg.pop("height")), int(cfg.pop("width"))
+    with torch.device("meta"):
+        net = build("pona", preset=None, height=h, width=w, **cfg)
+    check_shapes(net.state_dict(), state, path)
+    card = ModelCard(
+        name=name, arch="pona", task="pose", resolution=(h, w), preset=None, config=cfg,
+        inputs=_input_specs(net), outputs=tuple(net.outputs), label_set=None,
+        source=card_fields.pop("source", f"imported from {path.name}"),
+        licence=card_fields.pop("licence", "see the checkpoint's origin"),
+        training_data=card_fields.pop("training_data", "DeepFashion" if h == 256 else "Market-1501"),
+        paper=arch_info("pona").paper, **card_fields,
+    )  # fmt: skip
+    return _write(card, state, paths.models_dir(), force)
+
+
+def import_safetensors(
+    path: str | Path, arch: str, name: str | None = None, preset: str | None = "small",
+    task: str | None = None, force: bool = False, config: dict | None = None,
+) -> ModelCard:  # fmt: skip
+    """Add weights in our own safetensors format (e.g. from ``posestudio train``) for
+    ``arch`` built from ``preset`` + ``config``; names and shapes are checked first."""
+    import torch
+
+    from posestudio.nets.registry import arch_info, build
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path)
+    name = check_name(name or re.sub(r"[^A-Za-z0-9._-]", "-", path.stem))
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise InputError(f"cannot be read as safetensors ({' '.join(str(exc).split())})", path) from None
+    info = arch_info(arch)
+    cfg = dict(config or {})
+    with torch.device("meta"):
+        net = build(arch, preset=preset, **cfg)
+    check_shapes(net.state_dict(), state, path)
+    full = dict(net.config)
+    h, w = int(full.pop("height")), int(full.pop("width"))
+    card = ModelCard(
+        name=name, arch=arch, task=task or info.tasks[0], resolution=(h, w), preset=None, config=full,
+        inputs=_input_specs(net), outputs=tuple(net.outputs),
+        label_set=next((s.label_set for s in net.inputs.values() if s.label_set), None),
+        source=f"imported from {path.name}", paper=info.paper,
+    )  # fmt: skip
+    return _write(card, state, paths.models_dir(), force)
+
+
+def verify(card: ModelCard) -> str | None:
+    """None when the card's weights are intact and fit its arch; else the one-line problem."""
+    try:
+        build_model(card, check_hash=True)
+    except InputError as exc:
+        return str(exc)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        return f"{card.path}: {' '.join(str(exc).split())}"
+    return None
+
+
+def remove(name: str) -> list[Path]:
+    """Delete a user model (card + weights + cached ONNX files). Shipped models cannot be removed."""
+    card = find(name)
+    if card.path is None or card.path.parent.resolve() != paths.models_dir().resolve():
+        raise InputError(f"model {name!r} ships with PoseStudio and cannot be removed", card.path)
+    gone = []
+    for p in (card.path, card.weights_path):
+        if p is not None and p.exists():
+            p.unlink()
+            gone.append(p)
+    for p in onnx_cache_dir().glob(f"{name}.*"):
+        p.unlink()
+        gone.append(p)
+    return gone
+
+
+def onnx_cache_dir() -> Path:
+    d = paths.cache_dir() / "onnx"
+    d.mkdir(parents=True, exist_ok=True)
+    return d

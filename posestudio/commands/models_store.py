@@ -1,0 +1,141 @@
+"""`posestudio models list|import|export-onnx|verify|remove`: the user's model store."""
+
+from __future__ import annotations
+
+import json
+
+from posestudio.errors import InputError
+
+
+def add_subparsers(msub) -> None:
+    p = msub.add_parser("list", help="installed models (with --archs: the generator archs)")
+    p.add_argument(
+        "--archs", action="store_true", help="list the generator archs instead of installed models"
+    )
+    p.add_argument("--task", help="only models for this task")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run_list)
+
+    p = msub.add_parser(
+        "import",
+        help="add a model: the authors' PoNA checkpoint (.pth) or our safetensors",
+        description="Convert weights into the user's model folder (safetensors + model card). ARCH 'pona' reads "
+        "the PoNA authors' generator .pth (torch.load weights_only); any arch reads our .safetensors.",
+    )
+    p.add_argument("arch", help="arch of the weights (e.g. pona)")
+    p.add_argument("path", metavar="PATH", help=".pth (official PoNA) or .safetensors")
+    p.add_argument("--name", help="model name (default: the file name)")
+    p.add_argument("--preset", default="small", help="for .safetensors: the preset it was built from")
+    p.add_argument("--task", help="task the model serves (default: the arch's first)")
+    p.add_argument("--force", action="store_true", help="replace a model of the same name")
+    p.set_defaults(func=run_import)
+
+    p = msub.add_parser("export-onnx", help="export a model to ONNX (cached) and check it against torch")
+    p.add_argument("name")
+    p.add_argument("--fp16", action="store_true", help="export in half precision (for GPUs)")
+    p.add_argument("--out", metavar="OUT.onnx", help="also copy the file here")
+    p.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime vs torch comparison")
+    p.set_defaults(func=run_export)
+
+    p = msub.add_parser("verify", help="check models' checksums and tensor shapes")
+    p.add_argument("names", nargs="*", help="models to check (default: all)")
+    p.set_defaults(func=run_verify)
+
+    p = msub.add_parser("remove", help="delete a user model (card, weights, cached ONNX)")
+    p.add_argument("name")
+    p.set_defaults(func=run_remove)
+
+
+def run_list(args) -> int:
+    if args.archs:
+        try:
+            from posestudio.commands.models_archs import archs_table
+        except ImportError:
+            raise InputError("the arch table is not available in this build") from None
+        rows = archs_table()
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for r in rows:
+                tasks = ",".join(r.get("tasks", []))
+                presets = ", ".join(
+                    f"{k} {v.get('parameters', 0) / 1e6:.2f}M" for k, v in r.get("presets", {}).items()
+                )
+                print(f"{r['arch']:16s} {tasks:20s} {presets or r.get('error', '')}")
+        return 0
+    from posestudio.engine import store
+    from posestudio.engine.cards import puppet_card
+
+    errors: list[str] = []
+    cards = store.list_cards(args.task, errors)
+    cards.append(puppet_card(args.task or "pose"))
+    if args.json:
+        print(json.dumps([{**c.to_json(), "card": str(c.path) if c.path else None} for c in cards], indent=2))
+    else:
+        print(f"{'NAME':24s} {'ARCH':14s} {'TASK':9s} {'SIZE':9s} SOURCE")
+        for c in cards:
+            size = f"{c.height}x{c.width}" if c.height else "any"
+            print(f"{c.name:24s} {c.arch:14s} {c.task:9s} {size:9s} {c.source}")
+    for e in errors:
+        print(f"posestudio: warning: skipped {e}")
+    return 0
+
+
+def run_import(args) -> int:
+    from pathlib import Path
+
+    from posestudio.engine import store
+
+    path = Path(args.path)
+    if path.suffix == ".safetensors":
+        card = store.import_safetensors(path, args.arch, args.name, args.preset, args.task, args.force)
+    elif args.arch == "pona":
+        card = store.import_pona(path, args.name, args.force)
+    else:
+        raise InputError(
+            f"importing official {args.arch!r} checkpoints is not supported; give a .safetensors", path
+        )
+    print(f"imported {card.name} ({card.arch}, {card.task}, {card.height}x{card.width}) -> {card.path}")
+    return 0
+
+
+def run_export(args) -> int:
+    from posestudio.engine import export, store
+
+    card = store.find(args.name)
+    path, report = export.export_card(card, fp16=args.fp16, verify=not args.no_verify)
+    if args.out:
+        import shutil
+
+        shutil.copyfile(path, args.out)
+    print(json.dumps({"onnx": str(path), **report}, indent=2))
+    return 0
+
+
+def run_verify(args) -> int:
+    from posestudio.engine import store
+
+    errors: list[str] = []
+    cards = store.list_cards(errors=errors)
+    if args.names:
+        known = {c.name for c in cards}
+        for n in args.names:
+            if n not in known:
+                store.find(n)  # raises the one-line error
+        cards = [c for c in cards if c.name in args.names]
+    bad = len(errors)
+    for e in errors:
+        print(f"BAD  {e}")
+    for c in cards:
+        problem = store.verify(c)
+        print(f"OK   {c.name}" if problem is None else f"BAD  {problem}")
+        bad += problem is not None
+    return 1 if bad else 0
+
+
+def run_remove(args) -> int:
+    from posestudio.engine import store
+
+    for p in store.remove(args.name):
+        print(f"removed {p}")
+    return 0
