@@ -58,6 +58,11 @@ def attention_warp(x: torch.Tensor, corr: torch.Tensor) -> torch.Tensor:
     return attend(x, corr, x)
 
 
+def combine(m: torch.Tensor, attention_warped: torch.Tensor, flow_warped: torch.Tensor) -> torch.Tensor:
+    """Eq. 8: ``f_a = m * W_a(f_r, C) + (1 - m) * W_f(f_r, w)`` (m broadcast over channels)."""
+    return m * attention_warped + (1 - m) * flow_warped
+
+
 class Pyramid(nn.Module):
     """Encoder returning features at 1/2, 1/4, ... 1/2^levels (widths ngf * 2^k, capped)."""
 
@@ -234,9 +239,9 @@ class AttnFlowGenerator(Generator):
             feat = f_t[k]
             if s in d:
                 e = d[s]
-                f_a = e["combination"] * attention_warp(f_r[k], e["correlation"]) + (
-                    1 - e["combination"]
-                ) * warp(f_r[k], e["flow"])  # eq. 8
+                f_a = combine(
+                    e["combination"], attention_warp(f_r[k], e["correlation"]), warp(f_r[k], e["flow"])
+                )  # eq. 8
                 feat = f_t[k] + f_a  # eq. 9
                 feat = self.refine[str(s)](feat)
             y = feat if y is None else y + feat

@@ -64,6 +64,12 @@ def part_box_mask(part_heatmaps: torch.Tensor, margin: int) -> torch.Tensor:
     return box
 
 
+def select_by_visibility(warped: torch.Tensor, pose_features: torch.Tensor, visibility: torch.Tensor):
+    """Eq. 3: ``F_swv = V * F_sw + (1 - V) * F_pose`` -- visible target positions take the
+    warped source features, the others the target-pose features."""
+    return visibility * warped + (1 - visibility) * pose_features
+
+
 def encoder(cin: int, ngf: int, norm: str) -> nn.Sequential:
     """7x7 reflect conv then two stride-2 convs: (cin, H, W) -> (4 ngf, H/4, W/4)."""
     return nn.Sequential(
@@ -171,7 +177,7 @@ class StructFlowGenerator(Generator):
             feat = self.part_encoders[part](source_image * mask)  # F_s^part from the part image
             f_sw = warp(feat, flow)  # eq. 2
             f_pose = self.pose_encoders[part](pt)
-            f_swv = v * f_sw + (1 - v) * f_pose  # eq. 3
+            f_swv = select_by_visibility(f_sw, f_pose, v)  # eq. 3
             warped.append(self.hdc[part](f_swv))  # eq. 4-5
             flows.append(flow)
             vis.append(v)
