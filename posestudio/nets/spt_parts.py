@@ -49,6 +49,8 @@ _MEMBERS = _group_matrix([p[1] for p in PARTS])
 _EXTEND = torch.tensor([0.5, 0.0, 0.0, 0.15, 0.0, 0.15, 0.0, 0.1, 0.0, 0.1])
 # half-width added around the member joints, in axis lengths: limbs are about a quarter
 # as wide as long, the torso's width is already spanned by shoulders and hips
+_DOWN = torch.tensor([0.0, 1.0])  # axis of a zero-length part
+_CORNER_SIGNS = torch.tensor([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
 _WIDTH = torch.tensor([0.45, 0.1, 0.25, 0.22, 0.25, 0.22, 0.25, 0.2, 0.25, 0.2])
 
 
@@ -93,7 +95,7 @@ def part_rectangles(
     members, n_mem = _weighted_mean(xy, mem_w)
     axis = end - start
     length = axis.norm(dim=-1)
-    default_u = torch.tensor([0.0, 1.0]).to(xy).expand_as(axis)
+    default_u = _DOWN.to(xy).expand_as(axis)
     u = torch.where((length > 1e-3).unsqueeze(-1), axis / length.clamp(min=1e-3).unsqueeze(-1), default_u)
     v = torch.stack([-u[..., 1], u[..., 0]], -1)
     # the rectangle spans the axis and every member joint, plus a margin
@@ -117,7 +119,7 @@ def rectangle_corners(rect: dict[str, torch.Tensor]) -> torch.Tensor:
     c, u, v = rect["center"], rect["u"], rect["v"]
     lu = (rect["half_len"].unsqueeze(-1) * u).unsqueeze(2)
     wv = (rect["half_wid"].unsqueeze(-1) * v).unsqueeze(2)
-    signs = torch.tensor([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]).to(c)
+    signs = _CORNER_SIGNS.to(c)
     return c.unsqueeze(2) + signs[:, 0:1] * lu + signs[:, 1:2] * wv
 
 
@@ -163,8 +165,9 @@ def part_affine_grids(
         + a * (source["half_len"][:, :, None, None, None] * source["u"][:, :, None, None, :])
         + b * (source["half_wid"][:, :, None, None, None] * source["v"][:, :, None, None, :])
     )
-    scale = torch.tensor([2.0 / width, 2.0 / height]).to(src)
-    grid = (2.0 * src + 1.0) * scale * 0.5 - 1.0
+    grid = torch.stack(
+        [(2.0 * src[..., 0] + 1.0) / width - 1.0, (2.0 * src[..., 1] + 1.0) / height - 1.0], -1
+    )
     return grid, masks
 
 
