@@ -98,7 +98,8 @@ class FlowEstimator(nn.Module):
         ch = self.enc.channels
         self.ups = nn.ModuleList()
         self.mix = nn.ModuleList()
-        for k in range(levels, 0, -1):  # from 1/2^(levels+1) up to 1/2^k
+        finest = min(s.bit_length() - 2 for s in scales)  # level index of the finest flow
+        for k in range(levels, finest, -1):  # from 1/2^(levels+1) up to 1/2^(finest+1)
             self.ups.append(UpConv(ch[k], ch[k - 1], norm))
             self.mix.append(ConvNormAct(2 * ch[k - 1], ch[k - 1], 3, norm=norm))
         self.scales = tuple(scales)
