@@ -14,6 +14,30 @@ from posestudio.core.pose import Pose, default_pose
 from posestudio.ui.canvas import posing
 
 
+def place_missing(pose: Pose, joints: list[int], width: int, height: int) -> Pose:
+    """Positions for joints that were never placed: the default pose's offset from
+    the nearest visible-or-placed ancestor, scaled to this person's size."""
+    ref = default_pose(width, height)
+    out = pose.copy()
+    known = pose.visible | pose.xy.any(axis=1)
+    known[joints] = False
+    lengths = [(np.hypot(*(pose.xy[a] - pose.xy[b])), np.hypot(*(ref.xy[a] - ref.xy[b])))
+               for a, b in skeleton.LIMBS if known[a] and known[b]]
+    scale = float(np.median([l / r for l, r in lengths if r > 0])) if lengths else 1.0
+    for j in skeleton.topological_order():
+        if j not in joints:
+            continue
+        p = skeleton.PARENT[j]
+        while p is not None and not known[p]:
+            p = skeleton.PARENT[p]
+        if p is None:
+            out.xy[j] = ref.xy[j]
+        else:
+            out.xy[j] = out.xy[p] + scale * (ref.xy[j] - ref.xy[p])
+        known[j] = True
+    return out
+
+
 class PoseCommands:
     """Needs ``self.session`` and ``self.view`` (CanvasView)."""
 
@@ -64,7 +88,18 @@ class PoseCommands:
         layer, person, joints = t
         hidden = ~layer.poses[person].visible
         todo = [j for j in joints if hidden[j]] or [int(j) for j in np.flatnonzero(hidden)]
-        if todo:
+        if not todo:
+            return
+        pose = layer.poses[person]
+        unplaced = [j for j in todo if not pose.xy[j].any()]
+        if unplaced:
+            # never-placed joints (missing in the file) appear where the default pose has them,
+            # relative to the nearest placed ancestor
+            placed = place_missing(pose, unplaced, *self.session.doc.size)
+            self.session.push(edits.Compound([
+                edits.MoveJoints(layer.id, person, unplaced, pose.xy[unplaced], placed.xy[unplaced]),
+                edits.SetVisibility(layer.id, person, todo, True)], "Restore joints"))
+        else:
             self.session.push(edits.SetVisibility(layer.id, person, todo, True))
 
     # -- whole-pose edits -----------------------------------------------------------------

@@ -45,7 +45,7 @@ class Session(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.undo = make_stack(self)
-        self.undo.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo.cleanChanged.connect(self._clean_changed)
         self.doc: Document = Document.from_image(np.full((512, 384, 3), 255, np.uint8), "Blank")
         self.autosave = project.Autosave()
         self._autosaved_index = 0
@@ -53,6 +53,9 @@ class Session(QObject):
         self._timer.setInterval(autosave_interval_ms())
         self._timer.timeout.connect(self.autosave_now)
         self._timer.start()
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     # -- edits ---------------------------------------------------------------------------
     @property

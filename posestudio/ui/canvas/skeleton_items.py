@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem, QStyle
 
 from posestudio.core import skeleton
 from posestudio.core.layers import PoseLayer
@@ -46,6 +46,7 @@ class JointItem(QGraphicsEllipseItem):
 
     def _style(self) -> None:
         selected = self.isSelected()
+        self._styled_selected = selected
         if self.hidden_joint:
             self.setBrush(QBrush(Qt.BrushStyle.NoBrush))
             pen = QPen(QColor(255, 255, 0) if selected else QColor(160, 160, 160, 200), 1.5, Qt.PenStyle.DashLine)
@@ -61,10 +62,13 @@ class JointItem(QGraphicsEllipseItem):
             self._style()
             self.setToolTip(skeleton.JOINTS[self.joint].replace("_", " ") + (" (hidden)" if hidden else ""))
 
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+    def paint(self, painter, option, widget=None) -> None:
+        # restyle on selection here, not in itemChange: PySide6's itemChange
+        # override leaks a reference to None per call and crashes after many edits
+        if self._styled_selected != self.isSelected():
             self._style()
-        return super().itemChange(change, value)
+        option.state &= ~QStyle.StateFlag.State_Selected  # no dashed Qt selection box
+        super().paint(painter, option, widget)
 
     def shape(self) -> QPainterPath:
         # a little larger than drawn: easier to grab
@@ -154,6 +158,9 @@ class SkeletonItem(QGraphicsItem):
                 item = self.joints[p][j]
                 item.setPos(to_scene(*pose.xy[j]))
                 item.set_hidden_joint(not pose.visible[j])
+                # a missing joint that was never placed (0, 0 from a file) is not drawn at the corner;
+                # Restore puts it beside its parent
+                item.setVisible(bool(pose.visible[j] or pose.xy[j].any()))
             for k, (a, b) in enumerate(skeleton.LIMBS):
                 if joints is not None and a not in joints and b not in joints:
                     continue

@@ -47,7 +47,7 @@ class JointPanel(QWidget):
         self.y.valueChanged.connect(self._xy_edited)
         self.visible.toggled.connect(self._visible_edited)
         self.joint.activated.connect(lambda j: self.select_joint.emit(self.person.value(), j))
-        self.person.valueChanged.connect(lambda p: self.show_joint(p, self.joint.currentIndex()))
+        self.person.valueChanged.connect(self._person_changed)
         self.current = (0, 0)
 
     def show_joint(self, person: int, joint: int) -> None:
@@ -70,6 +70,10 @@ class JointPanel(QWidget):
         outside = not (0 <= pose.xy[joint][0] < w and 0 <= pose.xy[joint][1] < h)
         self.info.setText("outside the image" if outside else "")
         self._updating = False
+
+    def _person_changed(self, person: int) -> None:
+        if not self._updating:
+            self.select_joint.emit(person, self.joint.currentIndex())
 
     def refresh(self) -> None:
         self.show_joint(*self.current)
