@@ -177,7 +177,7 @@ class _Drawer:
         return c - p * hw, c + p * hw
 
     def top(self) -> None:
-        b, u, p, t, cy, xy = self.b, self.u, self.p, self.t, self.cy, self.xy
+        u, p, t, cy, xy = self.u, self.p, self.t, self.cy, self.xy
         pid = self.cv.part(UPPER, TOP)
         out = 0.07 * u * cy
         neck_w = 0.13 * u * cy
