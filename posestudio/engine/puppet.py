@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from posestudio.core import skeleton
-from posestudio.core.pose import Pose, body_mask
+from posestudio.core.pose import Pose, limb_mask
 
 # Def-GAN's ten rigid parts, plus the hips (pelvis) so that pants and skirts
 # follow the hip line rather than the shoulders.
@@ -367,35 +367,30 @@ def fill_background(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     down, the coarse estimate blended in going up wherever pixels were unknown.
     Known pixels keep their exact values. float32 result, same shape as image."""
     img = image.astype(np.float32)
-    wgt = (hole == 0).astype(np.float32)
-    if wgt.all():
+    known = hole == 0
+    if known.all():
         return img
-    if not wgt.any():
-        mean = np.zeros_like(img) + img.reshape(-1, img.shape[-1]).mean(0)
-        return mean
-    levels = [(img * wgt[..., None], wgt)]
-    while min(levels[-1][1].shape) > 1:
-        c, w = levels[-1]
+    if not known.any():
+        return np.zeros_like(img) + img.reshape(-1, img.shape[-1]).mean(0)
+    wgt = known.astype(np.float32)
+    # pull: premultiplied colour and weight, halved per level
+    levels = []
+    c, w = img * wgt[..., None], wgt
+    while min(w.shape) > 1:
         size = (max(1, (w.shape[1] + 1) // 2), max(1, (w.shape[0] + 1) // 2))
-        c = cv2.resize(c, size, interpolation=cv2.INTER_AREA)
-        w = cv2.resize(w, size, interpolation=cv2.INTER_AREA)
-        if c.ndim == 2:
-            c = c[..., None]
+        c = cv2.resize(c, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+        w = cv2.resize(w, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0])
         levels.append((c, w))
     c, w = levels[-1]
     color = c / np.maximum(w, 1e-6)[..., None]
+    # push: where a level knows little, the coarser estimate shows through
     for c, w in reversed(levels[:-1]):
-        up = cv2.resize(color, (w.shape[1], w.shape[0]), interpolation=cv2.INTER_LINEAR)
-        if up.ndim == 2:
-            up = up[..., None]
-        wc = np.clip(w, 0.0, 1.0)[..., None]
-        # premultiplied colour where known, the coarser estimate where not
-        color = np.where(wc > 0, c / np.maximum(wc, 1e-6), 0) * np.minimum(wc * 4, 1) + up * (
-            1 - np.minimum(wc * 4, 1)
-        )
-    out = img.copy()
-    out[hole > 0] = color[hole > 0]
-    return out
+        up = cv2.resize(color, (w.shape[1], w.shape[0]), interpolation=cv2.INTER_LINEAR).reshape(c.shape)
+        t = np.minimum(w * 4, 1)[..., None]
+        color = c / np.maximum(w, 1e-6)[..., None] * t + up * (1 - t)
+    up = cv2.resize(color, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
+    np.copyto(img, up, where=~known[..., None])
+    return img
 
 
 def _turns_away(src: Pose, dst: Pose) -> bool:
@@ -429,6 +424,55 @@ def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:
     if len(pts) >= 3:
         cv2.fillPoly(out, [np.round(pose.xy[pts]).astype(np.int32)], 1)
     return out
+
+
+def _skeleton_body(pose: Pose, h: int, w: int) -> np.ndarray:
+    """The body mask of ``core.pose.body_mask`` (limbs, torso and head filled, grown by
+    a disc of min(h, w)/24), grown with a distance transform: large discs are slow to dilate."""
+    radius = max(3, round(min(h, w) / 24))
+    mask = limb_mask(pose, h, w)
+    torso = [j for j in (2, 5, 11, 8) if pose.visible[j]]
+    if len(torso) >= 3:
+        cv2.fillPoly(mask, [np.round(pose.xy[torso]).astype(np.int32)], 1)
+    head = [j for j in skeleton.HEAD_JOINTS if pose.visible[j]]
+    if len(head) >= 3:
+        cv2.fillPoly(mask, [cv2.convexHull(np.round(pose.xy[head]).astype(np.int32))], 1)
+    return (cv2.distanceTransform(1 - mask, cv2.DIST_L2, cv2.DIST_MASK_5) <= radius).astype(np.uint8)
+
+
+def _part_boxes(codes: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
+    """Part id -> (x0, y0, x1, y1) bounding box of its code pixels (margin or core),
+    from per-row and per-column histograms of the codes (one pass each)."""
+    h, w = codes.shape
+    pid = np.where(codes > 0, (codes - 1) // 2, len(PARTS)).astype(np.int64)  # len(PARTS) = nothing
+    n = len(PARTS) + 1
+    rows = np.bincount((np.arange(h)[:, None] * n + pid).ravel(), minlength=h * n).reshape(h, n)
+    cols = np.bincount((np.arange(w)[None, :] * n + pid).ravel(), minlength=w * n).reshape(w, n)
+    out = {}
+    for k in range(len(PARTS)):
+        ys, xs = np.flatnonzero(rows[:, k]), np.flatnonzero(cols[:, k])
+        if len(ys):
+            out[k] = (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
+    return out
+
+
+def _target_roi(m: np.ndarray, box, w: int, h: int):
+    """(x0, y0, width, height) of the canvas a part can land on: its source bounding box
+    mapped by the inverse of ``m``, clipped to the canvas; None when it lands outside."""
+    bx0, by0, bx1, by1 = box
+    corners = np.array([[bx0, by0], [bx1, by0], [bx0, by1], [bx1, by1]], float)
+    full = np.vstack([m, [0, 0, 1]])
+    try:
+        inv = np.linalg.inv(full)[:2]
+    except np.linalg.LinAlgError:
+        return 0, 0, w, h
+    t = corners @ inv[:, :2].T + inv[:, 2]
+    x0, y0 = np.floor(t.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(t.max(0)).astype(int) + 2
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
 def _cut_edges(body: np.ndarray, frac: float = 0.08) -> tuple[bool, bool, bool, bool]:
@@ -488,95 +532,125 @@ def puppet_warp(
     if par is not None:
         body = (par > 0).astype(np.uint8)
     else:
-        body = body_mask(source_pose, h, w)
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1, 2 * ring + 1))
-    hole = cv2.dilate(body, k)  # removed from the background
-    kf = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (ring + 2 * feather) + 1,) * 2)
-    halo = cv2.dilate(body, kf)  # body + margin, slightly wider than the hole for the feather
+        body = _skeleton_body(source_pose, h, w)
+    # distance to the body gives the hole (removed from the background) and the
+    # halo (body + margin, a little wider than the hole so the feather fits)
+    dist = cv2.distanceTransform(1 - body, cv2.DIST_L2, cv2.DIST_MASK_5)
+    hole = dist <= ring
+    halo = dist <= ring + 2 * feather
 
     core = assign_parts(source_pose, body, _spt10(par, label_set))
-    # margin pixels take the nearest part of the body core
+    margin = np.full((h, w), -1, np.int16)
     if (core >= 0).any():
+        # margin pixels take the part of the nearest body pixel (within the halo's box)
+        hy, hx = np.flatnonzero(halo.any(1)), np.flatnonzero(halo.any(0))
+        y0, y1, x0, x1 = hy[0], hy[-1] + 1, hx[0], hx[-1] + 1
+        c = core[y0:y1, x0:x1]
         _, idx = cv2.distanceTransformWithLabels(
-            (core < 0).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+            (c < 0).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
         )
-        ys, xs = np.nonzero(core >= 0)
+        inside = c >= 0
         lut = np.full(idx.max() + 1, -1, np.int16)
-        lut[idx[ys, xs]] = core[ys, xs]
-        margin = np.where((halo > 0) & (core < 0), lut[idx], -1).astype(np.int16)
+        lut[idx[inside]] = c[inside]
+        margin[y0:y1, x0:x1] = np.where(halo[y0:y1, x0:x1] & ~inside, lut[idx], -1)
     else:
-        margin = np.full((h, w), -1, np.int16)
         warnings.append("no body parts found in the source: image left unchanged")
+    # one code image per part: 2 = body core, 1 = margin
+    codes = np.maximum(margin * 2 + 1, 0).astype(np.int16)
+    np.copyto(codes, core * 2 + 2, where=core >= 0)
 
     mats = part_transforms(source_pose, target_pose)
     same_pose = source_pose == target_pose
     order = depth_order(target_pose)
-    label = np.full((h, w), -1, np.int16)
     # A body cut by the frame (legs at the bottom of a crop) continues past it:
     # parts may be read from beyond the edges the body crosses, not the others.
-    pad = max(2, size // 4)
     edges = _cut_edges(body)
-    # margins first (lowest), then body cores back to front
-    is_core = np.zeros((h, w), bool)
-    for layer in (margin, core):
-        for name in order:
-            pid = _P[name]
-            src_mask = (layer == pid).astype(np.uint8)
-            if not src_mask.any():
-                continue
-            padded = _pad_edges(src_mask, pad, edges)
-            m = mats[name].copy()
+    pad = max(2, size // 4) if any(edges) else 0
+    boxes = _part_boxes(codes)
+    warped_parts: dict[str, tuple[tuple[int, int, int, int], np.ndarray]] = {}
+    for name in order:
+        pid = _P[name]
+        if pid not in boxes:
+            continue
+        bx0, by0, bx1, by1 = boxes[pid]
+        sub = codes[by0:by1, bx0:bx1]
+        part = np.zeros((h, w), np.uint8)
+        part[by0:by1, bx0:bx1] = (sub == 2 * pid + 1) * np.uint8(1) + (sub == 2 * pid + 2) * np.uint8(2)
+        m = mats[name].copy()
+        if pad:
+            part = _pad_edges(part, pad, edges)
             m[:, 2] += pad
-            dst_mask = cv2.warpAffine(
-                padded, m, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0
-            )
-            label[dst_mask > 0] = pid
-            if layer is core:
-                is_core |= dst_mask > 0
+            roi = (0, 0, w, h)
+        else:
+            roi = _target_roi(m, boxes[pid], w, h)
+            if roi is None:
+                continue
+        x0, y0, rw, rh = roi
+        m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)
+        dst = cv2.warpAffine(part, m, (rw, rh), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0)
+        warped_parts[name] = (roi, dst)
+    label = np.full((h, w), -1, np.int16)
+    is_core = np.zeros((h, w), bool)
+    for level in (1, 2):  # margins first (lowest), then body cores back to front
+        for name in order:
+            if name not in warped_parts:
+                continue
+            (x0, y0, rw, rh), dst = warped_parts[name]
+            hit = dst == level
+            label[y0 : y0 + rh, x0 : x0 + rw][hit] = _P[name]
+            if level == 2:
+                is_core[y0 : y0 + rh, x0 : x0 + rw] |= hit
 
     # backward maps: identity for background, the part's affine where a part lands
-    all_m = np.zeros((len(PARTS) + 1, 2, 3), np.float32)
-    all_m[:, 0, 0] = all_m[:, 1, 1] = 1.0
+    coef = np.zeros((6, len(PARTS) + 1), np.float32)
+    coef[0, :] = coef[4, :] = 1.0
     for name, m in mats.items():
-        all_m[_P[name] + 1] = m
+        coef[:, _P[name] + 1] = np.asarray(m, np.float32).reshape(-1)
+    lab1 = (label + 1).astype(np.uint8)  # at most 12 values: a 256-entry lookup table each
     xx = np.arange(w, dtype=np.float32)[None, :]
     yy = np.arange(h, dtype=np.float32)[:, None]
-    sel = all_m[label.astype(np.intp) + 1]
-    map_x = sel[..., 0, 0] * xx + sel[..., 0, 1] * yy + sel[..., 0, 2]
-    map_y = sel[..., 1, 0] * xx + sel[..., 1, 1] * yy + sel[..., 1, 2]
+    lut = np.zeros((6, 256), np.float32)
+    lut[:, : coef.shape[1]] = coef
+    a = [cv2.LUT(lab1, lut[i]) for i in range(6)]
+    map_x = a[0] * xx + a[1] * yy + a[2]
+    map_y = a[3] * xx + a[4] * yy + a[5]
     warped = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
-    # Where the target skeleton says "body" but no source part lands (a torso seen
+    # Where the target skeleton says "torso" but no source part lands (a torso seen
     # square-on that was edge-on, a gap between arm and torso in the source),
     # extend the warped body into it instead of showing background.
     gaps = np.zeros((h, w), bool)
-    if complete_body and is_core.any():
+    if complete_body and not same_pose and is_core.any():
         gaps = (_torso_polygon(target_pose, h, w) > 0) & ~is_core
-        if same_pose:
-            gaps[:] = False
         if gaps.any():
-            filled = fill_background(warped, ~is_core).round().clip(0, 255).astype(np.uint8)
-            warped[gaps] = filled[gaps]
-            label = np.where(gaps, -1, label)
+            ys, xs = np.nonzero(gaps)
+            grow = max(int(np.ptp(ys)), int(np.ptp(xs)), 8)
+            y0, y1 = max(0, ys.min() - grow), min(h, ys.max() + 1 + grow)
+            x0, x1 = max(0, xs.min() - grow), min(w, xs.max() + 1 + grow)
+            filled = fill_background(warped[y0:y1, x0:x1], ~is_core[y0:y1, x0:x1])
+            g = gaps[y0:y1, x0:x1]
+            warped[y0:y1, x0:x1][g] = np.clip(np.rint(filled[g]), 0, 255).astype(np.uint8)
+            label[gaps] = -1
     # feather inside the shown region only (outside it the identity map would show the old body)
-    shown = ((label >= 0) | gaps).astype(np.uint8)
-    alpha = np.clip(cv2.distanceTransform(shown, cv2.DIST_L2, 3) / (2 * feather), 0, 1)
-    background = fill_background(img, hole)
-    outf = alpha[..., None] * warped.astype(np.float32) + (1 - alpha[..., None]) * background
-    out = np.clip(np.rint(outf), 0, 255).astype(np.uint8)
-
-    flow = np.zeros((h, w, 2), np.float32)
     fg = label >= 0
-    flow[..., 0] = np.where(fg, map_x - xx, 0)
-    flow[..., 1] = np.where(fg, map_y - yy, 0)
+    shown = (fg | gaps).astype(np.uint8)
+    alpha = np.minimum(cv2.distanceTransform(shown, cv2.DIST_L2, 3) * (1.0 / (2 * feather)), 1.0)
+    out = img.copy()
+    todo = hole | (shown > 0)
+    if todo.any():
+        ys, xs = np.nonzero(todo)
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        background = fill_background(img[y0:y1, x0:x1], hole[y0:y1, x0:x1])
+        al = alpha[y0:y1, x0:x1, None]
+        blend = al * warped[y0:y1, x0:x1].astype(np.float32) + (1 - al) * background
+        out[y0:y1, x0:x1] = np.clip(np.rint(blend), 0, 255).astype(np.uint8)
+
+    fgf = fg.astype(np.float32)
+    flow = cv2.merge([(map_x - xx) * fgf, (map_y - yy) * fgf])
     parsing_out = None
     if par is not None:
         carried = cv2.remap(
-            par.astype(np.uint8) if par.max() < 256 else par.astype(np.float32),
-            map_x,
-            map_y,
-            cv2.INTER_NEAREST,
-            borderMode=cv2.BORDER_REPLICATE,
+            par.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
         )
         parsing_out = np.where(fg, carried, 0).astype(par.dtype)
         if label_set == "spt10" and _turns_away(source_pose, target_pose):
