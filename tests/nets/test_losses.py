@@ -41,10 +41,7 @@ def test_vgg_is_truncated_at_the_deepest_layer():
 
 def test_vgg_loads_user_weights_in_torchvision_layout(tmp_path):
     src = VGG19Features(layers=("relu2_1",))
-    sd = {
-        f"features.{k}": torch.randn_like(v)
-        for k, v in VGG19Features(layers=("relu5_4",)).features.state_dict().items()
-    }
+    sd = {f"features.{k}": torch.randn_like(v) for k, v in src.features.state_dict().items()}
     sd["classifier.0.weight"] = torch.zeros(2, 2)  # a full torchvision file has more: ignored
     path = tmp_path / "vgg19.pth"
     torch.save(sd, path)
