@@ -65,6 +65,8 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     try:
         with Image.open(path) as im:
             w, h = im.size
+    except Image.DecompressionBombError:
+        raise InputError("image is too large (a decompression bomb or a huge picture)", path) from None
     except Exception as exc:  # PIL raises many types for a broken header
         raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
     if w * h > max_pixels:

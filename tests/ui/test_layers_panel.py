@@ -1,0 +1,180 @@
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtTest import QTest
+
+from posestudio.ui.panels.layer_model import EYE, LOCK, NAME
+
+
+def render(window) -> np.ndarray:
+    scene = window.scene
+    rect = scene.image_rect()
+    img = QImage(int(rect.width()), int(rect.height()), QImage.Format.Format_RGBA8888)
+    img.fill(QColor(0, 0, 0, 0))
+    p = QPainter(img)
+    scene.render(p, img.rect().toRectF(), rect)
+    p.end()
+    ptr = img.constBits()
+    return np.frombuffer(ptr, np.uint8).reshape(img.height(), img.width(), 4).copy()
+
+
+def row_of_kind(model, kind: str) -> int:
+    return next(r for r in range(model.rowCount()) if model.layer_at(r).kind == kind)
+
+
+def click_cell(tree, row: int, col: int, modifier=Qt.KeyboardModifier.NoModifier):
+    rect = tree.visualRect(tree.model().index(row, col))
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def test_eye_toggle_changes_rendered_canvas_and_undoes(window, qtbot):
+    panel = window.layers_panel
+    model, tree = panel.model, panel.tree
+    row = row_of_kind(model, "image")
+    layer = model.layer_at(row)
+    before = render(window)
+    click_cell(tree, row, EYE)
+    assert not layer.visible
+    hidden = render(window)
+    assert np.abs(hidden.astype(int) - before.astype(int)).sum() > 1000
+    assert window.session.undo.undoText() == "Toggle visibility"
+    window.session.undo.undo()
+    assert layer.visible
+    assert np.array_equal(render(window), before)
+
+
+def test_solo_with_alt_click(window, qtbot):
+    panel = window.layers_panel
+    model, tree = panel.model, panel.tree
+    row = row_of_kind(model, "image")
+    click_cell(tree, row, EYE, Qt.KeyboardModifier.AltModifier)
+    doc = window.session.doc
+    assert [doc.layers.is_shown(l) for l in doc.layers] == [l.kind == "image" for l in doc.layers]
+    assert window.scene.skeleton(doc.pose_layer().id).isVisible() is False
+    click_cell(tree, row, EYE, Qt.KeyboardModifier.AltModifier)
+    assert doc.layers.solo is None and window.scene.skeleton(doc.pose_layer().id).isVisible()
+
+
+def test_lock_blocks_delete_and_posing(window, qtbot):
+    panel = window.layers_panel
+    model, tree = panel.model, panel.tree
+    row = row_of_kind(model, "image")
+    tree.setCurrentIndex(model.index(row, NAME))
+    click_cell(tree, row, LOCK)
+    layer = model.layer_at(row)
+    assert layer.locked and not panel.delete_button.isEnabled()
+    n = len(window.session.doc.layers)
+    panel.delete_current()
+    assert len(window.session.doc.layers) == n and "locked" in window.last_error
+    click_cell(tree, row, LOCK)
+    assert not layer.locked
+    panel.delete_current()
+    assert len(window.session.doc.layers) == n - 1
+    window.session.undo.undo()
+    assert len(window.session.doc.layers) == n
+
+
+def test_rename_reorder_opacity_and_thumbnails(window, qtbot):
+    panel = window.layers_panel
+    model, tree = panel.model, panel.tree
+    row = row_of_kind(model, "parsing")
+    layer = model.layer_at(row)
+    assert model.setData(model.index(row, NAME), "Garments")
+    assert layer.name == "Garments" and window.session.undo.undoText() == "Rename layer"
+    icon = model.data(model.index(row, NAME), Qt.ItemDataRole.DecorationRole)
+    assert not icon.isNull()
+    # drag-and-drop reorder through the model's mime round trip
+    mime = model.mimeData([model.index(row, NAME)])
+    assert model.dropMimeData(mime, Qt.DropAction.MoveAction, 0, 0, model.index(-1, -1)) is False
+    assert model.layer_at(0) is layer
+    assert window.scene.items_by_id[layer.id].zValue() > window.scene.items_by_id[
+        window.session.doc.image_layer().id].zValue()
+    window.session.undo.undo()
+    assert model.layer_at(row) is layer
+    tree.setCurrentIndex(model.index(row, NAME))
+    panel.opacity.setValue(40)
+    assert abs(layer.opacity - 0.4) < 1e-9
+    # the current layer survives a model reset
+    panel.up_button.click()
+    assert panel.current_layer() is layer
+
+
+def test_window_drop_of_broken_and_huge_files_gives_a_message(window, qtbot, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    doc = window.session.doc
+    window.open_paths([str(bad)])
+    assert window.session.doc is doc and "broken.png" in window.last_error
+    import struct
+    import zlib
+
+    # a PNG header announcing 30000 x 30000 pixels (no pixel data): refused before decoding
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
+    (tmp_path / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                                        + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b""))
+    window.open_paths([str(tmp_path / "huge.png")])
+    assert window.session.doc is doc and "too large" in window.last_error
+    odd = tmp_path / "notes.txt"
+    odd.write_text("hi")
+    window.open_paths([str(odd)])
+    assert "cannot open .txt" in window.last_error
+
+
+def test_open_16bit_alpha_image_and_pose_file(window, qtbot, tmp_path, samples_dir):
+    import cv2
+
+    img = np.zeros((120, 90, 4), np.uint16)
+    img[..., 2] = 65535
+    img[:60, :, 3] = 65535
+    cv2.imwrite(str(tmp_path / "a16.png"), img)
+    assert window.open_file(str(tmp_path / "a16.png"))
+    layer = window.session.doc.image_layer()
+    assert layer.data.shape == (120, 90, 4) and layer.data[0, 0].tolist() == [255, 0, 0, 255]
+    assert layer.data[100, 0, 3] == 0
+    # checkerboard shows through the transparent half
+    rendered = render(window)
+    assert rendered[100, 10, :3].tolist() != [255, 0, 0]
+    # import the sample's pose CSV row into this document (scaled into a 90x120 canvas is not done for CSV)
+    from posestudio.core.formats import PoseSet, write_poses
+    from posestudio.core.pose import default_pose
+
+    pose = default_pose(90, 120).with_joint(4, 10, 20, visible=False)
+    write_poses(tmp_path / "p.json", PoseSet([pose], 90, 120))
+    window.open_paths([str(tmp_path / "p.json")])
+    got = window.session.pose_layer().poses[0]
+    assert not got.visible[4] and np.allclose(got.xy[got.visible], pose.xy[pose.visible], atol=1e-3)
+
+
+def test_export_openpose_and_skeleton_drop_hidden_joints(window, tmp_path):
+    from PIL import Image
+
+    from posestudio.core.formats import read_poses
+
+    layer = window.session.pose_layer()
+    window.select_joint(0, 4)
+    window.actions["hide_joints"].trigger()
+    window.session.export_openpose(tmp_path / "out.json")
+    back = read_poses(tmp_path / "out.json").first
+    assert not back.visible[4] and np.array_equal(back.visible, layer.poses[0].visible)
+    window.session.export_skeleton_image(tmp_path / "sk.png")
+    sk = np.array(Image.open(tmp_path / "sk.png"))
+    assert sk.shape == (256, 256, 3) and sk.any()
+
+
+def test_view_zoom_and_pan(window, qtbot):
+    view = window.view
+    window.actions["zoom_100"].trigger()
+    assert abs(view.zoom - 1.0) < 1e-9
+    window.actions["zoom_in"].trigger()
+    assert abs(view.zoom - 1.25) < 1e-9
+    view.set_zoom(6.0)
+    h0 = view.horizontalScrollBar().value()
+    QTest.mousePress(view.viewport(), Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(300, 300))
+    QTest.mouseMove(view.viewport(), QPoint(250, 300))
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(250, 300))
+    assert view.horizontalScrollBar().value() == h0 + 50
+    window.actions["zoom_fit"].trigger()
+    assert view.zoom < 6.0
