@@ -46,30 +46,23 @@ def _build(arch: str, preset: str | None, seed: int = 0):
         raise InputError(str(exc.args[0] if exc.args else exc), None) from None
 
 
-def _input_error_cls():
-    from posestudio.errors import InputError
+def positional(model):
+    """``model`` (a Generator) wrapped to take its inputs positionally, in declared
+    order, and return its outputs as a tuple in declared order (what export needs)."""
+    import torch
 
-    return InputError
+    class Positional(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+            self.names = list(inner.inputs)
+            self.outs = list(inner.outputs)
 
+        def forward(self, *args):
+            out = self.inner(**dict(zip(self.names, args, strict=True)))
+            return tuple(out[k] for k in self.outs)
 
-class _Positional:
-    """Wrap a Generator so that export sees positional inputs and a tuple of outputs."""
-
-    def __new__(cls, model):
-        import torch
-
-        class Wrapped(torch.nn.Module):
-            def __init__(self, inner):
-                super().__init__()
-                self.inner = inner
-                self.names = list(inner.inputs)
-                self.outs = list(inner.outputs)
-
-            def forward(self, *args):
-                out = self.inner(**dict(zip(self.names, args, strict=True)))
-                return tuple(out[k] for k in self.outs)
-
-        return Wrapped(model)
+    return Positional(model)
 
 
 def export_onnx(model, path, batch: int = 1, opset: int = 17) -> Path:
@@ -86,7 +79,7 @@ def export_onnx(model, path, batch: int = 1, opset: int = 17) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _Positional(model),
+            positional(model),
             tuple(inputs.values()),
             str(path),
             input_names=names,
@@ -177,11 +170,7 @@ def check(arch: str, preset: str = "small", onnx: bool = False, seed: int = 0, w
 
 
 def run_check(args) -> int:
-    InputError = _input_error_cls()
-    try:
-        result = check(args.arch, args.preset, onnx=args.onnx, seed=args.seed)
-    except InputError:
-        raise
+    result = check(args.arch, args.preset, onnx=args.onnx, seed=args.seed)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0 if result["finite"] else 1
