@@ -164,3 +164,51 @@ def test_one_training_step_reaches_every_parameter():
     fa, fp = d(x["source_image"], fake.detach(), x["target_heatmaps"])
     crit.discriminator_loss(ra, fa, rp, fp).backward()
     assert_every_parameter_trained(d)
+
+
+def _authors_names() -> dict[str, str]:
+    """Our key -> the authors' key, by running pona_key over every key their layout can have."""
+    suffixes = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
+    cands = [f"stream{s}_down.{i}.{x}" for s in (1, 2) for i in (1, 2, 4, 5, 7, 8) for x in suffixes]
+    cands += [f"stream1_up.{i}.{x}" for i in (0, 1, 3, 4, 7) for x in suffixes]
+    for b in range(5):
+        cands += [f"att.{b}.gamma", f"att.{b}.att2.gamma", f"att.{b}.att2.beta"]
+        for conv in ("query_conv", "key_conv", "value_conv"):
+            cands += [f"att.{b}.{conv}.{x}" for x in suffixes] + [
+                f"att.{b}.att2.{conv}.{x}" for x in suffixes
+            ]
+        for part in ("conv", "conv2", "dconv", "dconv2"):
+            cands += [f"att.{b}.{part}.conv.{i}.{x}" for i in (0, 1, 4, 5) for x in suffixes]
+    return {pona_key(c): c for c in cands if pona_key(c)}
+
+
+def test_market_style_batch_norm_checkpoint_round_trips(tmp_path):
+    torch.manual_seed(1)
+    # the authors' Market-1501 generator: batch norm in the encoders/decoder, no conv biases there,
+    # instance norm inside the blocks (their double_conv hard-codes it)
+    ours = build(
+        "pona", preset=None, height=64, width=32, ngf=8, n_blocks=2, norm="batch", block_norm="instance"
+    )
+    wake_zero_parameters(ours)
+    for m in ours.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    names = _authors_names()
+    theirs = {"model." + names[k]: v for k, v in ours.state_dict().items()}
+    path = tmp_path / "latest_net_netG.pth"
+    torch.save(theirs, path)
+    cfg, sd = load_pona_checkpoint(path)
+    assert (cfg["norm"], cfg["block_norm"], cfg["bias"], cfg["n_blocks"], cfg["ngf"]) == (
+        "batch",
+        "instance",
+        False,
+        2,
+        8,
+    )
+    assert (cfg["height"], cfg["width"]) == (128, 64)
+    loaded = build("pona", preset=None, **{**cfg, "height": 64, "width": 32})
+    loaded.load_state_dict(sd, strict=True)
+    x = ours.example_inputs(2)
+    with torch.no_grad():
+        assert torch.equal(loaded.eval()(**x)["image"], ours.eval()(**x)["image"])
