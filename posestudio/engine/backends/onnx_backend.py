@@ -26,7 +26,9 @@ def _short(name: str) -> str:
 class OnnxBackend:
     name = "onnx"
 
-    def __init__(self, path: str | Path, providers: Sequence[str] | None = None, device: str = "auto"):
+    def __init__(
+        self, path: str | Path, providers: Sequence[str] | None = None, device: str = "auto", threads: int = 0
+    ):
         import onnxruntime as ort
 
         self.path = Path(path)
@@ -44,6 +46,8 @@ class OnnxBackend:
         opts = ort.SessionOptions()
         opts.log_severity_level = 3  # a GPU provider failing to start is reported by us, once
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            opts.intra_op_num_threads = int(threads)
         try:
             self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=use)
         except Exception as exc:  # noqa: BLE001 - a provider that cannot start: fall back to the CPU
@@ -68,7 +72,7 @@ class OnnxBackend:
 
     @classmethod
     def for_card(
-        cls, card: ModelCard, device: str = "auto", providers: Sequence[str] | None = None
+        cls, card: ModelCard, device: str = "auto", providers: Sequence[str] | None = None, threads: int = 0
     ) -> OnnxBackend:
         """The cached export of ``card`` (exported on first use; fp16 on CUDA)."""
         from posestudio.engine import export
@@ -77,7 +81,7 @@ class OnnxBackend:
         path = export.onnx_path(card, fp16)
         if not path.exists():
             path, _ = export.export_card(card, fp16=fp16, verify=False)
-        return cls(path, providers=providers, device=device)
+        return cls(path, providers=providers, device=device, threads=threads)
 
     def _feed(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         feed = {}
