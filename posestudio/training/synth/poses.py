@@ -245,7 +245,7 @@ def figure_from_pose(app: Appearance, pose: Pose, rng: np.random.Generator, jitt
         if key[:2] in ("r_", "l_") or key in ("lean", "tilt"):
             a[key] = float(a[key] + rng.normal(0, jitter))
     neck = xy[NECK] if vis[NECK] else np.array([W / 2, 0.25 * H])
-    g = rng.normal(0, 0.02, 3)
+    g = rng.normal(0, 0.02, 3) * (jitter / 0.15)  # global scale/shift noise grows with the jitter
     unit *= 1 + g[0]
     neck = neck + g[1:] * np.array([W, H])
     return build(app, a, neck, unit, view)

@@ -1,0 +1,157 @@
+"""Data sets on the real DeepFashion samples and on the procedural generators."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from posestudio.core import labels
+from posestudio.core.formats import csv_keypoints, label_png, write_poses
+from posestudio.core.formats.poseset import PoseSet
+from posestudio.errors import InputError
+from posestudio.training.datasets import (
+    CharacterFolder,
+    FaceEdgeFolder,
+    PoseTransferPairs,
+    SynthFaces,
+    SynthPairs,
+    fit_image,
+    fit_pose,
+)  # fmt: skip
+
+
+@pytest.fixture()
+def pairs_csv(tmp_path):
+    p = tmp_path / "pairs.csv"
+    p.write_text("from,to\n2_A.jpg,2_B.jpg\n3_A.jpg,3_B.jpg\n")
+    return p
+
+
+def _img(samples_dir, name):
+    return np.asarray(Image.open(samples_dir / name).convert("RGB"))
+
+
+def test_deepfashion_pairs_crop_to_256x176_and_move_keypoints(samples_dir, pairs_csv):
+    ds = PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", pairs_csv, parsing_dir=samples_dir)
+    assert len(ds) == 2
+    rows = csv_keypoints.read_all(samples_dir / "keypoints.csv")
+    for i, (a, b) in enumerate([("2_A.jpg", "2_B.jpg"), ("3_A.jpg", "3_B.jpg")]):
+        x = ds[i]
+        assert (x["source_name"], x["target_name"]) == (a, b)
+        for prefix, name in (("source", a), ("target", b)):
+            img = x[f"{prefix}_image"]
+            assert img.shape == (3, 256, 176) and img.dtype == torch.float32
+            ref = _img(samples_dir, name)[:, 40:216]  # centre crop, no resize
+            np.testing.assert_allclose(((img.numpy() + 1) * 127.5).transpose(1, 2, 0), ref, atol=1e-3)
+            pose = rows[name]
+            kp = x[f"{prefix}_pose"].numpy()
+            vis = pose.visible & (pose.xy[:, 0] >= 40) & (pose.xy[:, 0] <= 215)
+            np.testing.assert_array_equal(kp[:, 2] > 0, vis)
+            np.testing.assert_allclose(kp[vis, 0], pose.xy[vis, 0] - 40)
+            np.testing.assert_allclose(kp[vis, 1], pose.xy[vis, 1])
+            hm = x[f"{prefix}_heatmaps"]
+            assert hm.shape == (18, 256, 176)
+            j = int(np.flatnonzero(vis)[0])
+            yy, xx = np.unravel_index(int(hm[j].argmax()), (256, 176))
+            assert (xx, yy) == (round(kp[j, 0]), round(kp[j, 1]))
+            assert float(hm[~torch.from_numpy(vis)].abs().sum()) == 0.0
+            par = label_png.read(samples_dir / name.replace(".jpg", "_parsing.png"))[:, 40:216]
+            np.testing.assert_array_equal(x[f"{prefix}_labels"].numpy(), par)
+            np.testing.assert_array_equal(x[f"{prefix}_parsing"].argmax(0).numpy(), par)
+            assert x[f"{prefix}_parsing"].shape == (10, 256, 176)
+            assert x[f"{prefix}_mask"].shape == (1, 256, 176)
+
+
+def test_market_size_and_other_label_sets(samples_dir, pairs_csv):
+    ds = PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", pairs_csv, size=(128, 64),
+                           parsing_dir=samples_dir, label_set="scm8")  # fmt: skip
+    x = ds[1]
+    assert x["source_image"].shape == (3, 128, 64)
+    assert x["source_parsing"].shape == (8, 128, 64)
+    par = label_png.read(samples_dir / "3_A_parsing.png")
+    want = labels.convert(fit_image(par, (128, 64), nearest=True), "spt10", "scm8")
+    np.testing.assert_array_equal(x["source_labels"].numpy(), want)
+    pose = csv_keypoints.read_all(samples_dir / "keypoints.csv")["3_A.jpg"]
+    moved = fit_pose(pose, (256, 256), (128, 64))
+    np.testing.assert_allclose(moved.xy[1], (pose.xy[1] + 0.5) * 0.5 - 0.5 - [32, 0])
+    np.testing.assert_allclose(x["source_pose"].numpy()[1, :2], moved.xy[1], rtol=1e-6)
+
+
+def test_bad_pairs_and_annotations_name_the_file(samples_dir, tmp_path):
+    bad = tmp_path / "pairs.csv"
+    bad.write_text("from,to\n2_A.jpg,9_Z.jpg\n")
+    with pytest.raises(InputError, match="pairs.csv.*9_Z.jpg"):
+        PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", bad)
+    bad.write_text("from,to\n2_A.jpg\n")
+    with pytest.raises(InputError, match="line 2"):
+        PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", bad)
+
+
+def test_character_folder_self_supervised_and_pairs(samples_dir, tmp_path):
+    for stem in ("2_A", "2_B"):
+        shutil.copy(samples_dir / f"{stem}.jpg", tmp_path / f"{stem}.jpg")
+        shutil.copy(samples_dir / f"{stem}_parsing.png", tmp_path / f"{stem}_parsing.png")
+    rows = csv_keypoints.read_all(samples_dir / "keypoints.csv")
+    write_poses(tmp_path / "2_A.json", PoseSet([rows["2_A.jpg"]], 256, 256))  # OpenPose JSON beside
+    csv_keypoints.write(tmp_path / "keypoints.csv", {"2_B.jpg": rows["2_B.jpg"]})  # or a CSV row
+    ds = CharacterFolder(tmp_path)
+    assert len(ds) == 2
+    x = ds[0]
+    assert torch.equal(x["source_image"], x["target_image"])
+    assert torch.equal(x["source_heatmaps"], x["target_heatmaps"])
+    assert x["source_parsing"].shape == (10, 256, 176)
+    np.testing.assert_allclose(x["source_pose"][:, :2][x["source_pose"][:, 2] > 0].numpy(),
+                               (rows["2_A.jpg"].xy - [40, 0])[rows["2_A.jpg"].visible], atol=1e-4)  # fmt: skip
+    pairs = CharacterFolder(tmp_path, pairs=True)
+    assert len(pairs) == 2
+    y = pairs[0]
+    assert (y["source_name"], y["target_name"]) == ("2_A.jpg", "2_B.jpg")
+    assert not torch.equal(y["source_image"], y["target_image"])
+    (tmp_path / "keypoints.csv").unlink()
+    with pytest.raises(InputError, match="no pose for 2_B.jpg"):
+        CharacterFolder(tmp_path)
+
+
+def test_face_edge_folder_reads_what_the_generator_wrote(tmp_path):
+    from posestudio.training.synth.faces import FaceGenerator
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "edges").mkdir()
+    gen = FaceGenerator(64, seed=2)
+    for i in range(3):
+        f = gen.sample(i)
+        Image.fromarray(f.image).save(tmp_path / "images" / f"{i:05d}.png")
+        Image.fromarray(f.edges).save(tmp_path / "edges" / f"{i:05d}.png")
+    ds = FaceEdgeFolder(tmp_path, size=64)
+    assert len(ds) == 3
+    x = ds[1]
+    np.testing.assert_array_equal(x["edges"][0].numpy() * 255, gen.sample(1).edges)
+    assert x["image"].shape == (3, 64, 64)
+    (tmp_path / "edges" / "00002.png").unlink()
+    with pytest.raises(InputError, match="00002"):
+        FaceEdgeFolder(tmp_path, size=64)
+
+
+def test_synthetic_data_sets(samples_dir):
+    from posestudio.training.synth import load_real_poses
+
+    ds = SynthPairs(
+        length=4, size=(128, 88), seed=1, real_poses=load_real_poses(samples_dir / "keypoints.csv")
+    )
+    x = ds[2]
+    assert x["source_image"].shape == (3, 128, 88)
+    assert x["target_parsing"].shape == (10, 128, 88)
+    assert x["source_heatmaps"].shape == (18, 128, 88)
+    assert not torch.equal(x["source_pose"], x["target_pose"])
+    assert torch.equal(ds[2]["target_image"], x["target_image"])  # deterministic
+    assert float(x["source_image"].min()) >= -1 and float(x["source_image"].max()) <= 1
+    f = SynthFaces(length=2, size=64)[0]
+    assert f["edges"].shape == (1, 64, 64) and set(torch.unique(f["edges"]).tolist()) == {0.0, 1.0}
+    assert f["reference_parsing"].shape == (8, 64, 64)
+    assert f["landmarks"].shape == (68, 2)
+    json.dumps({k: list(v.shape) for k, v in f.items()})
