@@ -92,8 +92,18 @@ def main(project: str | None = None, screenshot: str | None = None) -> int:
     window.show()
     from PySide6.QtCore import QTimer
 
-    if os.environ.get("POSESTUDIO_LAUNCH_TIMING"):
-        QTimer.singleShot(0, lambda: print(f"window visible after {time.perf_counter() - T0:.3f} s", flush=True))
+    timing = os.environ.get("POSESTUDIO_LAUNCH_TIMING")
+    if timing:
+        # first turn of the event loop after show(): the window is on screen
+        def report():
+            print(f"window visible after {time.perf_counter() - T0:.3f} s in-process; torch imported: "
+                  f"{'torch' in sys.modules}", flush=True)
+            if timing == "exit":
+                window.session.undo.setClean()
+                window.close()
+                app.quit()
+
+        QTimer.singleShot(0, report)
     QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(50, window.refresh_models)
     return int(app.exec())

@@ -117,6 +117,10 @@ class MainWindow(PoseCommands, QMainWindow):
         self.device_label = QLabel("Device: " + str(settings.value("engine/device", "auto")))
         self.model_label = QLabel("Model: puppet")
         self.time_label = QLabel("Last generation: –")
+        # fixed widths: a changing text must not re-layout the status bar on every mouse move
+        fm = self.cursor_label.fontMetrics()
+        self.cursor_label.setFixedWidth(fm.horizontalAdvance("x -00000  y -00000") + 12)
+        self.zoom_label.setFixedWidth(fm.horizontalAdvance("6400%") + 12)
         for w, tip in ((self.cursor_label, "Image position under the mouse"), (self.zoom_label, "Zoom"),
                        (self.device_label, "Compute device (Preferences)"), (self.model_label, "Generator model"),
                        (self.time_label, "Time the last generation took")):
@@ -143,6 +147,10 @@ class MainWindow(PoseCommands, QMainWindow):
         self.actions["live_preview"].toggled.connect(self.generator_panel.live.setChecked)
         self.generator_panel.model.currentTextChanged.connect(lambda m: self.model_label.setText(f"Model: {m}"))
         self.setAcceptDrops(True)
+        self._joint_timer = QTimer(self)
+        self._joint_timer.setSingleShot(True)
+        self._joint_timer.setInterval(50)
+        self._joint_timer.timeout.connect(self.joint_panel.refresh)
 
     # -- document ----------------------------------------------------------------------------
     def _on_document(self, doc) -> None:
@@ -156,7 +164,9 @@ class MainWindow(PoseCommands, QMainWindow):
 
     def _on_layer_event(self, ev: Event) -> None:
         if ev.type == "data" and ev.layer is not None and ev.layer.kind == "pose":
-            self.joint_panel.refresh()
+            # the numeric readout follows a drag at ~20 Hz, not on every mouse move
+            if not self._joint_timer.isActive():
+                self._joint_timer.start()
             if ev.layer is self.session.pose_layer() and self.view._drag is None:
                 self.generation.pose_changed()
 

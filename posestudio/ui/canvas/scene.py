@@ -50,6 +50,9 @@ class CanvasScene(QGraphicsScene):
             img = layer_qimage(layer)
             item = QGraphicsPixmapItem(QPixmap.fromImage(img))
             item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            # the scaled picture is cached at screen resolution: dragging a joint
+            # repaints by copying it, not by rescaling the image
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(item)
         self.items_by_id[layer.id] = item
         self._style(layer)

@@ -96,23 +96,29 @@ class BoneItem(QGraphicsLineItem):
         self.setZValue(1)
         self.setToolTip(f"{skeleton.JOINTS[a]} → {skeleton.JOINTS[b]}: drag to rotate".replace("_", " "))
 
-    def shape(self) -> QPainterPath:
-        # the default shape of a cosmetic line is one scene unit wide: widen it
-        # to about 8 screen pixels using the view's scale
-        path = QPainterPath()
-        line = self.line()
-        path.moveTo(line.p1())
-        path.lineTo(line.p2())
-        scale = 1.0
+    def _view_scale(self) -> float:
         scene = self.scene()
         if scene is not None and scene.views():
-            scale = max(1e-6, scene.views()[0].transform().m11())
-        stroker = QPainterPathStroker()
-        stroker.setWidth(8.0 / scale)
-        return stroker.createStroke(path)
+            return max(1e-6, scene.views()[0].transform().m11())
+        return 1.0
+
+    def shape(self) -> QPainterPath:
+        # the default shape of a cosmetic line is one scene unit wide: widen it to
+        # about 8 screen pixels; cached per (line, zoom) since Qt asks often
+        line, scale = self.line(), self._view_scale()
+        key = (line.x1(), line.y1(), line.x2(), line.y2(), scale)
+        if getattr(self, "_shape_key", None) != key:
+            path = QPainterPath()
+            path.moveTo(line.p1())
+            path.lineTo(line.p2())
+            stroker = QPainterPathStroker()
+            stroker.setWidth(8.0 / scale)
+            self._shape_key, self._shape = key, stroker.createStroke(path)
+        return self._shape
 
     def boundingRect(self) -> QRectF:
-        return self.shape().boundingRect()
+        pad = 6.0 / self._view_scale()
+        return QRectF(self.line().p1(), self.line().p2()).normalized().adjusted(-pad, -pad, pad, pad)
 
 
 class SkeletonItem(QGraphicsItem):

@@ -66,6 +66,7 @@ class CanvasView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("")
         self.setBackgroundBrush(QColor(48, 48, 52))
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
 
     # -- zoom --------------------------------------------------------------------------
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QSize, Qt
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from posestudio.core import skeleton
@@ -44,6 +44,13 @@ class LayerModel(QAbstractTableModel):
         self.push = push
         self.doc: Document | None = None
         self._thumbs: dict[str, QPixmap] = {}
+        # pixels and poses change many times a second while dragging or previewing:
+        # thumbnails follow a few times a second, not on every event
+        self._stale: set[str] = set()
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(250)
+        self._thumb_timer.timeout.connect(self._refresh_thumbs)
 
     def set_document(self, doc: Document) -> None:
         self.beginResetModel()
@@ -70,13 +77,26 @@ class LayerModel(QAbstractTableModel):
             self.endResetModel()
             return
         if ev.type == "data" and ev.layer is not None:
-            self._thumbs.pop(ev.layer.id, None)
+            self._stale.add(ev.layer.id)
+            if not self._thumb_timer.isActive():
+                self._thumb_timer.start()
+            return
         if ev.type == "solo":
             self.dataChanged.emit(self.index(0, EYE), self.index(self.rowCount() - 1, NAME))
             return
         if ev.layer is not None:
             row = self.row_of(ev.layer)
             self.dataChanged.emit(self.index(row, EYE), self.index(row, NAME))
+
+    def _refresh_thumbs(self) -> None:
+        stale, self._stale = self._stale, set()
+        for lid in stale:
+            self._thumbs.pop(lid, None)
+            try:
+                row = self.row_of(lid)
+            except KeyError:
+                continue
+            self.dataChanged.emit(self.index(row, NAME), self.index(row, NAME))
 
     # -- model API ------------------------------------------------------------------------
     def rowCount(self, parent=None) -> int:
