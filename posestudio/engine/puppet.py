@@ -62,6 +62,12 @@ _SPT10_ALLOWED: dict[int, tuple[str, ...]] = {
 
 # Resolution (longest side) at which pixels are assigned to parts.
 _WORK_SIDE = 192
+# How far a torso may stretch beyond the body scale, and the background margin
+# that travels with the body and the feather width (fractions of the longer side).
+TORSO_STRETCH = 1.6
+TORSO_DEPTH = 0.6  # depth / width of a torso's cross-section
+RING = 1 / 100
+FEATHER = 1 / 200
 
 
 @dataclass
@@ -169,7 +175,100 @@ def _body_scale(src: Pose, dst: Pose) -> float:
     return float(np.clip(ss / sd, 0.25, 4.0))
 
 
-def part_transforms(src: Pose, dst: Pose) -> dict[str, np.ndarray]:
+def torso_silhouette(pose: Pose, torso_mask: np.ndarray) -> tuple[float, float] | None:
+    """(width, offset) of the torso's silhouette across its axis in the source, measured
+    on ``torso_mask`` (e.g. the upper-clothes label) at 40/50/60 % of the way from the
+    mid-shoulder to the mid-hip; offset = silhouette centre minus axis, along the
+    across-axis direction that points from the right shoulder to the left one."""
+    v = pose.visible
+    if not (v[2] and v[5] and v[8] and v[11]):
+        return None
+    ms, mh = pose.xy[[2, 5]].mean(0), pose.xy[[8, 11]].mean(0)
+    axis = mh - ms
+    length = float(np.hypot(*axis))
+    if length < 4:
+        return None
+    u = axis / length
+    n = np.array([-u[1], u[0]])
+    if np.dot(pose.xy[5] - pose.xy[2], n) < 0:
+        n = -n
+    h, w = torso_mask.shape
+    widths, offsets = [], []
+    ts = np.arange(-int(length), int(length) + 1, dtype=np.float64)
+    for f in (0.4, 0.5, 0.6):
+        c = ms + f * axis
+        pts = np.round(c + ts[:, None] * n).astype(int)
+        ok = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
+        on = np.zeros(len(ts), bool)
+        on[ok] = torso_mask[pts[ok, 1], pts[ok, 0]] > 0
+        mid = len(ts) // 2
+        if not on[mid]:
+            continue
+        lo = mid
+        while lo > 0 and on[lo - 1]:
+            lo -= 1
+        hi = mid
+        while hi < len(ts) - 1 and on[hi + 1]:
+            hi += 1
+        widths.append(ts[hi] - ts[lo] + 1)
+        offsets.append((ts[hi] + ts[lo]) / 2)
+    if not widths:
+        return None
+    return float(np.median(widths)), float(np.median(offsets))
+
+
+def _thick_torso_map(src: Pose, dst: Pose, sil: tuple[float, float], g: float) -> np.ndarray | None:
+    """Backward map for a torso modelled as a solid with an elliptic cross-section, not
+    a plane: along the axis (mid-shoulder -> mid-hip) the lengths' ratio; across it the
+    ratio of silhouette widths, the target's predicted from the change in shoulder span
+    (a torso turned edge-on keeps most of its width). Mirrors when the shoulders swap
+    sides (back <-> front view)."""
+    for p in (src, dst):
+        if not p.visible[[2, 5, 8, 11]].all():
+            return None
+    width_s, off_s = sil
+
+    def frame(p: Pose):
+        ms, mh = p.xy[[2, 5]].mean(0), p.xy[[8, 11]].mean(0)
+        axis = mh - ms
+        length = float(np.hypot(*axis))
+        u = axis / max(length, 1e-6)
+        n = np.array([-u[1], u[0]])
+        return ms, u, n, length
+
+    ms_s, u_s, n_s, len_s = frame(src)
+    ms_t, u_t, n_t, len_t = frame(dst)
+    if len_s < 4 or len_t < 4:
+        return None
+    side_s = np.sign(np.dot(src.xy[5] - src.xy[2], n_s)) or 1.0
+    side_t = np.sign(np.dot(dst.xy[5] - dst.xy[2], n_t)) or 1.0
+    # Elliptic cross-section (depth/width ratio r): silhouette W and shoulder span S
+    # of a torso turned by theta obey W^2 = 4B^2 + (1 - r^2) S^2, so
+    # W_t^2 = W_s^2 + (1 - r^2) (S_t^2 - S_s^2), all in target pixels.
+    shoulders_s = float(np.hypot(*(src.xy[5] - src.xy[2]))) / g
+    shoulders_t = float(np.hypot(*(dst.xy[5] - dst.xy[2])))
+    ws = width_s / g
+    width_t = math.sqrt(
+        max(ws**2 + (1 - TORSO_DEPTH**2) * (shoulders_t**2 - shoulders_s**2), (0.3 * ws) ** 2)
+    )
+    along = float(np.clip(len_s / len_t, g / 2, g * 2))
+    across = float(np.clip(width_s / width_t, g / TORSO_STRETCH, g * TORSO_STRETCH))
+    # across-axis unit vectors oriented right -> left shoulder in each pose
+    a_s, a_t = n_s * side_s, n_t * side_t
+    lin = along * np.outer(u_s, u_t) + across * np.outer(a_s, a_t)
+    # The silhouette sits off the shoulder axis by an amount that grows with how far
+    # the torso is turned (sin theta, with cos theta = span / widest span seen).
+    widest = max(shoulders_s, shoulders_t, 1e-6)
+    sin_s = math.sqrt(max(0.0, 1 - (shoulders_s / widest) ** 2))
+    sin_t = math.sqrt(max(0.0, 1 - (shoulders_t / widest) ** 2))
+    off_t = off_s / g * (sin_t / sin_s if sin_s > 0.2 else 1.0)
+    t0 = ms_s + off_s * a_s - across * off_t * a_s - lin @ ms_t
+    return np.hstack([lin, t0[:, None]])
+
+
+def part_transforms(
+    src: Pose, dst: Pose, torso_sil: tuple[float, float] | None = None
+) -> dict[str, np.ndarray]:
     """One backward 2x3 affine (target -> source pixels) per rigid part.
 
     Torso: least-squares affine over neck, shoulders and hips (it may mirror, so a
@@ -193,11 +292,13 @@ def part_transforms(src: Pose, dst: Pose) -> dict[str, np.ndarray]:
         if both.any():
             j = int(np.flatnonzero(both)[0])
             m = _anchor(m, dst.xy[j], src.xy[j])
+    elif torso_sil is not None and (thick := _thick_torso_map(src, dst, torso_sil, g)) is not None:
+        m = thick
     else:
         # A torso seen edge-on in one pose and square-on in the other asks for a
         # stretch no texture survives; keep its scales near the body scale.
         u, sv, vt = np.linalg.svd(m[:, :2])
-        sv = np.clip(sv, g / 1.6, g * 1.6)
+        sv = np.clip(sv, g / TORSO_STRETCH, g * TORSO_STRETCH)
         centre = dst.xy[common].mean(0) if common else np.zeros(2)
         target = m[:, :2] @ centre + m[:, 2]
         m = np.hstack([(u * sv) @ vt, np.zeros((2, 1))])
@@ -504,6 +605,7 @@ def puppet_warp(
     source_parsing: np.ndarray | None = None,
     label_set: str = "spt10",
     complete_body: bool = True,
+    use_silhouette: bool = True,
 ) -> Warp:
     """Warp the person in ``image`` (uint8 HxWx3 RGB, any size) from ``source_pose``
     to ``target_pose`` (both in this image's pixels). The body mask comes from
@@ -527,8 +629,8 @@ def puppet_warp(
         )  # fmt: skip
 
     size = max(h, w)
-    ring = max(1, round(size / 100))  # background margin that travels with the body
-    feather = max(1, round(size / 200))
+    ring = max(1, round(size * RING))  # background margin that travels with the body
+    feather = max(1, round(size * FEATHER))
     if par is not None:
         body = (par > 0).astype(np.uint8)
     else:
@@ -559,7 +661,11 @@ def puppet_warp(
     codes = np.maximum(margin * 2 + 1, 0).astype(np.int16)
     np.copyto(codes, core * 2 + 2, where=core >= 0)
 
-    mats = part_transforms(source_pose, target_pose)
+    sil = None
+    spt = _spt10(par, label_set)
+    if spt is not None and use_silhouette:
+        sil = torso_silhouette(source_pose, (spt == 3).astype(np.uint8))
+    mats = part_transforms(source_pose, target_pose, sil)
     same_pose = source_pose == target_pose
     order = depth_order(target_pose)
     # A body cut by the frame (legs at the bottom of a crop) continues past it:

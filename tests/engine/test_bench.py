@@ -19,7 +19,19 @@ def test_bench_puppet_writes_json(tmp_path, capsys):
 def test_bench_an_arch_with_random_weights_on_both_backends(tmp_path):
     for be in ("torch", "onnx"):
         out = tmp_path / f"{be}.json"
-        args = ["bench", "--arch", "pona", "--preset", "tiny", "--backend", be, "--runs", "2", "--warmup", "0"]
+        args = [
+            "bench",
+            "--arch",
+            "pona",
+            "--preset",
+            "tiny",
+            "--backend",
+            be,
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+        ]
         assert main([*args, "--json", str(out)]) == 0
         data = json.loads(out.read_text())
         assert data["backend"] == be and data["flops_per_frame"] > 0 and data["throughput_fps"] > 0

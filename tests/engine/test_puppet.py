@@ -118,3 +118,19 @@ def test_puppet_does_not_import_torch():
     code = "import sys, posestudio.engine.puppet, posestudio.engine; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_turned_torso_keeps_its_width():
+    """A 3/4 view (shoulders 30 px apart, silhouette 70 px wide) turning to a back view
+    (shoulders 77 px apart) is not stretched 2.6x as the joints alone would say."""
+    from posestudio.engine.puppet import _thick_torso_map
+
+    src = default_pose(256, 256)
+    src.xy[2], src.xy[5], src.xy[8], src.xy[11] = (145, 80), (115, 80), (140, 210), (118, 210)
+    dst = src.copy()
+    dst.xy[2], dst.xy[5], dst.xy[8], dst.xy[11] = (168, 86), (91, 86), (148, 214), (104, 214)
+    m = _thick_torso_map(src, dst, (70.0, 0.0), 1.0)
+    across = abs(m[0, 0])  # target x -> source x
+    assert 0.6 < across < 1.0  # joints alone: 30 / 77 = 0.39
+    same = _thick_torso_map(src, src, (70.0, 5.0), 1.0)
+    assert np.allclose(same, [[1, 0, 0], [0, 1, 0]], atol=1e-6)
