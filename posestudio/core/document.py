@@ -43,7 +43,8 @@ class Document:
         doc = cls(w, h)
         start = pose if pose is not None else default_pose(w, h)
         doc.layers.append(ImageLayer(name, image))
-        doc.layers.append(PoseLayer("Source pose", [start], role="source", visible=False, locked=True))
+        doc.layers.append(PoseLayer("Source pose", [start], role="source", visible=False, locked=True,
+                                    opacity=0.5))
         doc.layers.append(PoseLayer("Pose", [start]))
         return doc
 

@@ -179,10 +179,19 @@ def test_people_numeric_and_library(window, qtbot):
     assert len(layer.poses) == 1
     window.save_to_library("standing")
     assert "standing" in window.library_panel.library.poses
-    window.actions["mirror_pose"].trigger()
-    mirrored = layer.poses[0].copy()
+    assert {"T-pose", "Arms raised"} <= set(window.library_panel.library.poses)  # built-ins on first use
+    orig = layer.poses[0].copy()
+    window.apply_library_pose(window.library_panel.library.poses["T-pose"], mirrored=False)
+    assert np.allclose(layer.poses[0].xy[1], orig.xy[1])  # placed at this person's neck
     window.apply_library_pose(window.library_panel.library.poses["standing"], mirrored=True)
-    assert np.allclose(layer.poses[0].xy[layer.poses[0].visible], mirrored.xy[mirrored.visible], atol=1e-6)
+    got = layer.poses[0]
+    for r, l in skeleton.LR_PAIRS:
+        assert got.visible[r] == orig.visible[l]
+        if orig.visible[l]:
+            assert np.isclose(got.xy[r][1], orig.xy[l][1], atol=1e-6)
+    window.apply_library_pose(window.library_panel.library.poses["standing"], mirrored=False)
+    got = layer.poses[0]  # the same pose again, standing where the mirrored one stood
+    assert np.allclose((got.xy - got.xy[1])[orig.visible], (orig.xy - orig.xy[1])[orig.visible], atol=1e-6)
 
 
 def test_hundred_undo_steps(window):

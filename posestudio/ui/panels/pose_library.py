@@ -26,6 +26,31 @@ def library_path():
     return paths.config_dir() / "pose_library.json"
 
 
+def builtin_poses() -> dict[str, Pose]:
+    """A few starting poses made from the default standing pose by turning limbs
+    about their parents (so bone lengths are those of the default figure)."""
+    import math
+
+    from posestudio.core import skeleton
+    from posestudio.core.pose import default_pose
+
+    j = skeleton.JOINT_INDEX
+    base = default_pose(400, 400)
+
+    def turn(pose, *moves):
+        for name, deg in moves:
+            pose = pose.rotate_limb(j[name], math.radians(deg))
+        return pose
+
+    return {
+        "Standing (A-pose)": base,
+        "T-pose": turn(base, ("r_shoulder", 0), ("r_elbow", 61), ("l_elbow", -61)),
+        "Arms raised": turn(base, ("r_elbow", 125), ("l_elbow", -125)),
+        "Hands on hips": turn(base, ("r_elbow", 40), ("r_wrist", -95), ("l_elbow", -40), ("l_wrist", 95)),
+        "Waving": turn(base, ("l_elbow", -130), ("l_wrist", -60)),
+    }
+
+
 class PoseLibrary:
     """name -> Pose, normalised to a unit box (so a pose fits any picture): stored
     as the pose relative to its bounding box centre, divided by its height."""
@@ -35,8 +60,13 @@ class PoseLibrary:
         self.load()
 
     def load(self) -> None:
+        """The user's library; on first use it starts with a few built-in poses."""
+        path = library_path()
+        if not path.exists():
+            self.poses = {k: self.normalise(v) for k, v in builtin_poses().items()}
+            return
         try:
-            data = json.loads(library_path().read_text())
+            data = json.loads(path.read_text())
             self.poses = {k: pose_from_json(v) for k, v in data.get("poses", {}).items()}
         except (OSError, ValueError, KeyError, TypeError):
             self.poses = {}
@@ -46,19 +76,32 @@ class PoseLibrary:
         atomic_write_bytes(library_path(), json.dumps(data, indent=1).encode())
 
     @staticmethod
-    def normalise(pose: Pose) -> Pose:
-        box = pose.bbox()
-        if box is None:
-            return pose.copy()
-        cx, cy, h = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, max(box[3] - box[1], 1.0)
-        return pose.transformed([[1 / h, 0, -cx / h], [0, 1 / h, -cy / h]])
+    def frame(pose: Pose) -> tuple[float, float, float]:
+        """(anchor x, anchor y, scale) of a pose: the neck and the torso length
+        (neck to mid-hip) when known, else the box centre and a third of its height.
+        Raising the arms changes neither, so a library pose keeps the person's size."""
+        neck, hips = 1, [h for h in (8, 11) if pose.visible[h]]
+        if pose.visible[neck] and hips:
+            mid = pose.xy[hips].mean(axis=0)
+            torso = float(((pose.xy[neck] - mid) ** 2).sum() ** 0.5)
+            if torso > 1e-6:
+                return float(pose.xy[neck][0]), float(pose.xy[neck][1]), torso
+        box = pose.bbox() or (0.0, 0.0, 1.0, 3.0)
+        return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, max(box[3] - box[1], 1e-6) / 3
 
-    @staticmethod
-    def fit(unit: Pose, like: Pose, width: int, height: int) -> Pose:
-        """Place a unit pose where ``like`` stands, at its height."""
-        box = like.bbox() or (0, 0, width, height)
-        cx, cy, h = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, max(box[3] - box[1], 0.3 * height)
-        return unit.transformed([[h, 0, cx], [0, h, cy]])
+    @classmethod
+    def normalise(cls, pose: Pose) -> Pose:
+        x, y, s = cls.frame(pose)
+        return pose.transformed([[1 / s, 0, -x / s], [0, 1 / s, -y / s]])
+
+    @classmethod
+    def fit(cls, unit: Pose, like: Pose, width: int, height: int) -> Pose:
+        """Place a unit pose where ``like`` stands, at its size."""
+        if like.bbox() is None:
+            x, y, s = width / 2, 0.2 * height, 0.25 * height
+        else:
+            x, y, s = cls.frame(like)
+        return unit.transformed([[s, 0, x], [0, s, y]])
 
     def add(self, name: str, pose: Pose) -> None:
         self.poses[name] = self.normalise(pose)
