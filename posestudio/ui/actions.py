@@ -32,6 +32,8 @@ SPECS = [
     Spec("save", "&Save", "save", S.Save, "save", "Save the project (.psproj)"),
     Spec("save_as", "Save &As…", "save_as", S.SaveAs, "", "Save the project under a new name"),
     Spec("import_pose", "&Import Pose…", "import_pose", "Ctrl+I", "", "Import OpenPose / COCO JSON or pose CSV"),
+    Spec("import_parsing", "Import &Parsing Map…", "import_parsing", "", "",
+         "Add a garment label map (index or palette PNG) as a parsing layer"),
     Spec("export_openpose", "Export &OpenPose JSON…", "export_openpose", "Ctrl+E", "",
          "Export the skeletons as OpenPose JSON (hidden joints are written as missing)"),
     Spec("export_skeleton", "Export &ControlNet Skeleton Image…", "export_skeleton", "Ctrl+Shift+E", "",

@@ -35,6 +35,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.last_error: str | None = None
         self.ask_to_save = self._ask_to_save  # replaced in tests
         self.session = Session(self)
+        self.session.choose_row = self._choose_row
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
         self.view.push_edit = self.session.push
@@ -83,7 +84,7 @@ class MainWindow(PoseCommands, QMainWindow):
         a["undo"], a["redo"] = undo, redo
         menus = {
             "&File": ["new_from_image", "open", "open_sample", None, "save", "save_as", None, "import_pose",
-                      "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
+                      "import_parsing", "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
             "&Edit": ["undo", "redo", None, "select_all", "deselect"],
             "&View": ["zoom_in", "zoom_out", "zoom_fit", "zoom_100"],
             "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
@@ -233,6 +234,17 @@ class MainWindow(PoseCommands, QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Import pose", "", "Poses (*.json *.csv)")
         if path:
             self.session.open_path(path)
+
+    def import_parsing(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import parsing map", "", "Label maps (*.png)")
+        if path:
+            self.session.import_parsing(path)
+
+    def _choose_row(self, names: list[str]) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        name, ok = QInputDialog.getItem(self, "Import pose", "This file has several rows; import:", names, 0, False)
+        return name if ok else None
 
     def _export(self, title: str, filt: str, default: str, fn) -> None:
         path, _ = QFileDialog.getSaveFileName(self, title, default, filt)

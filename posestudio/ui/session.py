@@ -139,10 +139,33 @@ class Session(QObject):
         return True
 
     # -- poses in and out ----------------------------------------------------------------------
+    def _csv_row(self, path: Path) -> str | None:
+        """The row of a pose-transfer CSV to import: the one named like the picture
+        (``2_A.jpg`` for a picture layer called 2_A), the only one, or the user's pick."""
+        from posestudio.core.formats import csv_keypoints
+
+        names = list(csv_keypoints.read_all(path))
+        if len(names) == 1:
+            return names[0]
+        image = self.doc.image_layer()
+        stem = (image.name.split(" ")[0] if image is not None else "").lower()
+        for n in names:
+            if Path(n).stem.lower() == stem:
+                return n
+        return self.choose_row(names)
+
+    def choose_row(self, names: list[str]) -> str | None:
+        """Which CSV row to import when none matches the picture; the window asks the user."""
+        return names[0]
+
     def import_poses(self, path: str | Path) -> None:
         from posestudio.core import formats
 
-        poses = formats.read_poses(path)
+        path = Path(path)
+        name = self._csv_row(path) if path.suffix.lower() == ".csv" else None
+        if path.suffix.lower() == ".csv" and name is None:
+            return  # the user cancelled the choice
+        poses = formats.read_poses(path, name=name)
         if not poses.people:
             raise InputError("no person in this pose file", path)
         people = poses.people
@@ -151,6 +174,26 @@ class Session(QObject):
             people = [p.transformed([[sx, 0, 0], [0, sy, 0]]) for p in people]
         layer = self.pose_layer()
         self.push(edits.SetPoses(layer.id, layer.poses, people, f"Import {Path(path).name}"))
+
+    def import_parsing(self, path: str | Path, label_set: str = "spt10") -> bool:
+        """Add a label PNG (ids or palette colours of ``label_set``) as a parsing layer."""
+        from posestudio.core.formats import label_png
+        from posestudio.core.layers import ParsingLayer
+
+        path = Path(path)
+        try:
+            found = label_png.label_set_of(path)
+            label_set = found or label_set
+            data = label_png.read(path, label_set)
+            if data.shape != (self.doc.height, self.doc.width):
+                raise InputError(f"label map is {data.shape[1]}x{data.shape[0]}, the picture "
+                                 f"{self.doc.width}x{self.doc.height}", path)
+        except InputError as exc:
+            self.error.emit(str(exc))
+            return False
+        layer = ParsingLayer(f"Parsing ({path.stem})", data, label_set=label_set, opacity=0.5)
+        index = max((self.doc.layers.index(l) for l in self.doc.layers if l.kind == "image"), default=-1) + 1
+        return self.push(edits.AddLayer(layer, index, "Import parsing"))
 
     def export_openpose(self, path: str | Path) -> None:
         from posestudio.core import formats

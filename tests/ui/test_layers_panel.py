@@ -178,3 +178,19 @@ def test_view_zoom_and_pan(window, qtbot):
     assert view.horizontalScrollBar().value() == h0 + 50
     window.actions["zoom_fit"].trigger()
     assert view.zoom < 6.0
+
+
+def test_import_csv_row_matching_the_picture_and_a_parsing_map(window, samples_dir):
+    from posestudio.core.formats import read_poses
+
+    window.open_paths([str(samples_dir / "keypoints.csv")])  # 4 rows; the picture is 2_A
+    got = window.session.pose_layer().poses[0]
+    assert got == read_poses(samples_dir / "keypoints.csv", name="2_A.jpg").first
+    n = len(window.session.doc.layers)
+    assert window.session.import_parsing(samples_dir / "2_B_parsing.png")
+    layer = window.session.doc.layers.first("parsing")
+    assert len(window.session.doc.layers) == n + 1 and layer.label_set == "spt10"
+    window.session.undo.undo()
+    assert len(window.session.doc.layers) == n
+    assert not window.session.import_parsing(samples_dir / "2_A.jpg")  # a photo is not a label map
+    assert "2_A.jpg" in window.last_error

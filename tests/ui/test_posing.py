@@ -203,3 +203,33 @@ def test_hundred_undo_steps(window):
     for _ in range(120):
         window.session.undo.undo()
     assert np.allclose(layer.poses[0].xy, start.xy) and not window.isWindowModified()
+
+
+def test_ctrl_drag_rotates_selection_about_its_centre(window, qtbot):
+    layer = window.session.pose_layer()
+    before = layer.poses[0].copy()
+    window.actions["select_all"].trigger()
+    p = joint_point(window, R_WRIST)
+    drag(qtbot, window.view, p, p + QPoint(0, 40), modifier=Qt.KeyboardModifier.ControlModifier)
+    after = layer.poses[0]
+    vis = before.visible
+    # a rigid rotation: every distance between visible joints is kept, the centre stays
+    d0 = np.linalg.norm(before.xy[vis][:, None] - before.xy[vis][None], axis=2)
+    d1 = np.linalg.norm(after.xy[vis][:, None] - after.xy[vis][None], axis=2)
+    assert np.allclose(d0, d1, atol=1e-6)
+    assert np.allclose(after.xy[vis].mean(0), before.xy[vis].mean(0), atol=1e-6)
+    assert not np.allclose(after.xy[vis], before.xy[vis])
+    assert window.session.undo.undoText() == "Rotate joints"
+
+
+def test_space_drag_pans(window, qtbot):
+    view = window.view
+    view.set_zoom(6.0)
+    view.setFocus()
+    v0 = view.verticalScrollBar().value()
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    p = QPoint(300, 300)
+    drag(qtbot, view, p, p + QPoint(0, -40), steps=2)
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    assert view.verticalScrollBar().value() == v0 + 40
+    assert window.session.undo.count() == 0  # panning edits nothing
