@@ -25,7 +25,7 @@ def test_check_prints_one_json_object(capsys):
 
 
 def test_check_with_onnx(capsys):
-    assert main(["models", "check", "structflow", "--preset", "tiny", "--onnx"]) == 0
+    assert main(["models", "check", "pona", "--preset", "tiny", "--onnx"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["onnx_max_abs_diff"] < 1e-3
     assert set(d["onnx_max_abs_diff_by_output"]) == set(d["outputs"])
