@@ -95,13 +95,21 @@ class _Canvas:
         cv2.ellipse(self.parts, self._p(c), ax, angle_deg, start, end, pid, -1, cv2.LINE_8, _SHIFT)
 
     def capsule(self, pid: int, a, b, wa: float, wb: float) -> None:
-        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-        d = b - a
-        n = np.hypot(*d)
-        nrm = np.array([-d[1], d[0]]) / n if n > 1e-6 else np.array([1.0, 0.0])
-        self.poly(pid, [a + nrm * wa / 2, b + nrm * wb / 2, b - nrm * wb / 2, a - nrm * wa / 2])
-        self.circle(pid, a, wa / 2)
-        self.circle(pid, b, wb / 2)
+        """A limb segment from ``a`` (width ``wa``) to ``b`` (width ``wb``) with round ends."""
+        ax, ay, bx, by = float(a[0]), float(a[1]), float(b[0]), float(b[1])
+        dx, dy = bx - ax, by - ay
+        n = math.hypot(dx, dy)
+        nx, ny = (-dy / n, dx / n) if n > 1e-6 else (1.0, 0.0)
+        ha, hb = wa * 0.5, wb * 0.5
+        pts = np.array(
+            [[ax + nx * ha, ay + ny * ha], [bx + nx * hb, by + ny * hb], [bx - nx * hb, by - ny * hb],
+             [ax - nx * ha, ay - ny * ha]]
+        )  # fmt: skip
+        cv2.fillConvexPoly(self.parts, (pts * _ONE + 0.5).astype(np.int32), pid, cv2.LINE_8, _SHIFT)
+        cv2.circle(self.parts, (int(ax * _ONE + 0.5), int(ay * _ONE + 0.5)), max(1, int(ha * _ONE + 0.5)), pid, -1,
+                   cv2.LINE_8, _SHIFT)  # fmt: skip
+        cv2.circle(self.parts, (int(bx * _ONE + 0.5), int(by * _ONE + 0.5)), max(1, int(hb * _ONE + 0.5)), pid, -1,
+                   cv2.LINE_8, _SHIFT)  # fmt: skip
 
 
 def _lerp(a, b, t):
@@ -118,7 +126,8 @@ class _Drawer:
         self.xy = fig.front_xy()
         t = np.array([math.sin(fig.lean), math.cos(fig.lean)])
         self.t, self.p = t, np.array([t[1], -t[0]])
-        self.cy = max(math.cos(fig.yaw), 0.3)
+        # body widths shrink with the yaw but never below the body's depth (a profile is not flat)
+        self.cy = max(math.cos(fig.yaw), 0.55)
         self.hip_c = (self.xy[RHI] + self.xy[LHI]) / 2
         # Geometry side 'r' is on screen left; its parsing label is the person's side.
         person_r = fig.view == "front" or sides == "screen"
@@ -176,6 +185,16 @@ class _Drawer:
         hw = max(hw, (b.hip + b.thigh_w / 2) * cy * u * 0.92) if f > 0.85 else hw
         return c - p * hw, c + p * hw
 
+    def shoulders(self):
+        """Outer shoulder points of the torso: the shoulder joints, pushed out to the body's
+        minimum width when a turned figure brings the joints together."""
+        xy, p, t, neck = self.xy, self.p, self.t, self.xy[NECK]
+        wmin = self.b.shoulder * 0.55 * self.u
+        r, l = xy[RSH] - neck, xy[LSH] - neck
+        sr = neck + t * float(r @ t) - p * max(-float(r @ p), wmin)
+        sl = neck + t * float(l @ t) + p * max(float(l @ p), wmin)
+        return sr, sl
+
     def top(self) -> None:
         u, p, t, cy, xy = self.u, self.p, self.t, self.cy, self.xy
         pid = self.cv.part(UPPER, TOP)
@@ -183,12 +202,16 @@ class _Drawer:
         neck_w = 0.13 * u * cy
         wr6, wl6 = self._waist(0.62)
         hr, hl = self._waist(self.app.top_len)
+        sr, sl = self.shoulders()
         self.cv.poly(pid, [
-            xy[RSH] - t * 0.05 * u, xy[NECK] - p * neck_w - t * 0.03 * u, xy[NECK] + t * 0.06 * u,
-            xy[NECK] + p * neck_w - t * 0.03 * u, xy[LSH] - t * 0.05 * u, xy[LSH] + p * out + t * 0.04 * u,
-            xy[LSH] + p * out * 0.2 + t * 0.3 * u, wl6, hl, hr, wr6,
-            xy[RSH] - p * out * 0.2 + t * 0.3 * u, xy[RSH] - p * out + t * 0.04 * u,
+            sr - t * 0.05 * u, xy[NECK] - p * neck_w - t * 0.03 * u, xy[NECK] + t * 0.06 * u,
+            xy[NECK] + p * neck_w - t * 0.03 * u, sl - t * 0.05 * u, sl + p * out + t * 0.04 * u,
+            sl + p * out * 0.2 + t * 0.3 * u, wl6, hl, hr, wr6,
+            sr - p * out * 0.2 + t * 0.3 * u, sr - p * out + t * 0.04 * u,
         ])  # fmt: skip
+        if self.app.sleeves != "none":  # round shoulders under the sleeve caps
+            for sh, sg in ((sr, -1), (sl, 1)):
+                self.cv.circle(pid, sh + t * 0.06 * u + p * sg * 0.01 * u, self.b.arm_w * 0.62 * u)
 
     def bottom(self) -> None:
         app, b, u, p, t, cy, xy = self.app, self.b, self.u, self.p, self.t, self.cy, self.xy
@@ -244,10 +267,12 @@ class _Drawer:
         elif style == "long":
             self.cv.ellipse(pid, hc - ph * sy * 0.2 * rx, (rx * 1.25, ry * 1.1), ang)
             top = hc + down * 0.2 * ry
-            bot = hc + down * (ry + 0.75 * u)
+            t, p = self.t, self.p  # long hair hangs along the body, not along a tilted head
+            bot = top + t * (0.8 * ry + 0.65 * u)
             self.cv.poly(
-                pid, [top - ph * rx * 1.25, top + ph * rx * 1.25, bot + ph * rx * 1.5, bot - ph * rx * 1.5]
+                pid, [top - ph * rx * 1.2, top + ph * rx * 1.2, bot + p * rx * 1.1, bot - p * rx * 1.1]
             )
+            self.cv.ellipse(pid, bot, (rx * 1.1, rx * 0.45), -math.degrees(self.fig.lean))  # rounded ends
         elif style == "ponytail":
             side = -1.0 if sy >= 0 else 1.0
             if abs(sy) < 0.3 and self.fig.view == "front":

@@ -232,7 +232,9 @@ def figure_from_pose(app: Appearance, pose: Pose, rng: np.random.Generator, jitt
         unit = H / 4.0
     if vis[NECK] and vis[NOSE]:
         v = xy[NOSE] - xy[NECK]
-        a["tilt"] = math.atan2(-v[0], -v[1]) - a["lean"]  # nose straight above the neck: 0
+        # nose straight above the neck: 0; a head turned over the shoulder moves the nose
+        # sideways without tilting, so keep the estimate in a plausible range
+        a["tilt"] = float(np.clip(math.atan2(-v[0], -v[1]) - a["lean"], -0.35, 0.35))
     for bone, (j0, j1) in _BONES.items():
         if vis[j0] and vis[j1]:
             v = xy[j1] - xy[j0]

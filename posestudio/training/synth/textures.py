@@ -57,25 +57,31 @@ def render_texture(spec: TextureSpec, size: int = TILE) -> np.ndarray:
         if spec.kind == "logo":
             _draw_logo(tile, spec)
         return tile
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) - size / 2
+    r = np.arange(size, dtype=np.float32) - size / 2
     a = np.deg2rad(spec.angle)
-    u = xx * np.cos(a) + yy * np.sin(a)
-    v = -xx * np.sin(a) + yy * np.cos(a)
-    p = spec.period
+    ca, sa = np.float32(np.cos(a)), np.float32(np.sin(a))
+    u = r[None, :] * ca + r[:, None] * sa
+    v = -r[None, :] * sa + r[:, None] * ca
+    p = np.float32(spec.period)
     if spec.kind == "stripes":
-        w = (np.mod(u, p) < p * 0.45).astype(np.float32)
+        w = np.mod(u, p) < p * 0.45
     elif spec.kind == "checks":
-        w = ((np.floor(u / p) + np.floor(v / p)) % 2).astype(np.float32)
+        w = (np.floor(u / p) + np.floor(v / p)) % 2 > 0.5
     elif spec.kind == "dots":
         du = np.mod(u, p) - p / 2
         dv = np.mod(v, p) - p / 2
-        w = (du * du + dv * dv < (0.28 * p) ** 2).astype(np.float32)
+        w = du * du + dv * dv < (0.28 * p) ** 2
     elif spec.kind == "gradient":
         w = np.clip((v + size / 2) / size, 0, 1)
     else:
         raise ValueError(f"unknown texture kind {spec.kind!r}")
-    out = c1 * (1 - w[..., None]) + c2 * w[..., None]
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    if w.dtype == bool:  # two-colour patterns: pick, no blending
+        out = np.empty((size, size, 3), np.uint8)
+        out[:] = spec.color
+        out[w] = spec.color2
+        return out
+    out = c1 + w[..., None] * (c2 - c1)
+    return (out + 0.5).astype(np.uint8)
 
 
 def _draw_logo(tile: np.ndarray, spec: TextureSpec) -> None:
