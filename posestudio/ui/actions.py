@@ -72,6 +72,9 @@ SPECS = [
          "Save the current person's pose to the pose library"),
     Spec("set_keyframe", "Set &Keyframe at Frame 0", "set_keyframe", "K", "",
          "Store the current poses as a keyframe (the timeline builds on these)"),
+    # Paint
+    Spec("paint_labels", "&Paint Labels", "toggle_paint", "B", "brush",
+         "Paint garment labels on the current parsing layer (one stroke = one undo step)", True),
     # Image
     Spec("mirror_canvas", "Mirror &Canvas", "mirror_canvas", "Ctrl+M", "mirror",
          "Mirror the picture, the parsing (left/right labels swapped) and every pose together"),

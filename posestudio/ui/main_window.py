@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar
 
 from posestudio import __version__, paths
@@ -44,6 +45,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.actions = actions_mod.build(self)
         self._setup_menus()
         self._setup_toolbar()
+        self._setup_brush_bar()
         self._setup_statusbar()
         self.generation = GenerationController(self.session, self.generator_panel, self)
         self._wire()
@@ -90,7 +92,7 @@ class MainWindow(PoseCommands, QMainWindow):
             "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
                       "rotate_left", "rotate_right", "scale_up", "scale_down", "bone_lock", None, "add_person",
                       "remove_person", "reset_pose", None, "save_to_library", "set_keyframe"],
-            "&Image": ["mirror_canvas"],
+            "&Image": ["paint_labels", None, "mirror_canvas"],
             "&Generate": ["generate", "live_preview"],
             "&Help": ["open_sample", "about"],
         }
@@ -110,6 +112,65 @@ class MainWindow(PoseCommands, QMainWindow):
         for n in ["open", "save", None, "undo", "redo", None, "zoom_fit", "zoom_100", None, "hide_joints",
                   "restore_joints", "mirror_pose", "bone_lock", "add_person", None, "generate"]:
             tb.addSeparator() if n is None else tb.addAction(self.actions[n])
+
+    def _setup_brush_bar(self) -> None:
+        from PySide6.QtWidgets import QComboBox, QSpinBox
+
+        tb = QToolBar("Brush", self)
+        tb.setObjectName("brush_toolbar")
+        self.addToolBar(tb)
+        tb.addAction(self.actions["paint_labels"])
+        self.brush_label = QComboBox()
+        self.brush_label.setToolTip("Label the brush paints")
+        self.brush_label.currentIndexChanged.connect(lambda i: setattr(self.view, "brush_label", max(i, 0)))
+        self.brush_size = QSpinBox()
+        self.brush_size.setRange(1, 200)
+        self.brush_size.setValue(4)
+        self.brush_size.setPrefix("r ")
+        self.brush_size.setSuffix(" px")
+        self.brush_size.setToolTip("Brush radius in image pixels")
+        self.brush_size.valueChanged.connect(lambda v: setattr(self.view, "brush_radius", float(v)))
+        tb.addWidget(self.brush_label)
+        tb.addWidget(self.brush_size)
+        self.view.paint_layer = self.paint_target
+        self.view.refuse = self.show_error
+
+    def paint_target(self):
+        """The parsing layer the brush paints: the current layer if it is one, else the top-most."""
+        current = self.layers_panel.current_layer()
+        if current is not None and current.kind == "parsing":
+            return current
+        found = self.session.doc.layers.of_kind("parsing")
+        return found[-1] if found else None
+
+    def _fill_brush_labels(self) -> None:
+        from PySide6.QtGui import QColor, QPixmap
+
+        from posestudio.core import labels
+
+        target = self.paint_target()
+        try:
+            ls = labels.get(target.label_set if target is not None else "spt10")
+        except Exception:
+            return
+        keep = self.brush_label.currentIndex()
+        self.brush_label.blockSignals(True)
+        self.brush_label.clear()
+        for name, rgb in zip(ls.names, ls.palette, strict=False):
+            pm = QPixmap(12, 12)
+            pm.fill(QColor(*rgb))
+            self.brush_label.addItem(QIcon(pm), name)
+        self.brush_label.setCurrentIndex(keep if 0 <= keep < len(ls.names) else min(1, len(ls.names) - 1))
+        self.brush_label.blockSignals(False)
+        self.view.brush_label = self.brush_label.currentIndex()
+
+    def toggle_paint(self, on: bool) -> None:
+        self.view.paint_mode = bool(on)
+        if on:
+            self._fill_brush_labels()
+            self.view.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        else:
+            self.view.viewport().setCursor(Qt.CursorShape.ArrowCursor)
 
     def _setup_statusbar(self) -> None:
         sb = self.statusBar()
@@ -160,6 +221,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.generator_panel.apply_settings(doc.generator)
         doc.layers.events.connect(self._on_layer_event)
         self.joint_panel.show_joint(0, 1)
+        self._fill_brush_labels()
         self._on_modified(self.session.modified)
         QTimer.singleShot(0, self.view.fit)
 

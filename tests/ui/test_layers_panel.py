@@ -194,3 +194,32 @@ def test_import_csv_row_matching_the_picture_and_a_parsing_map(window, samples_d
     assert len(window.session.doc.layers) == n
     assert not window.session.import_parsing(samples_dir / "2_A.jpg")  # a photo is not a label map
     assert "2_A.jpg" in window.last_error
+
+
+def test_paint_labels_is_one_undo_step_and_respects_lock(window, qtbot):
+    from tests.ui.conftest import drag
+
+    doc = window.session.doc
+    parsing = doc.layers.first("parsing")
+    window.layers_panel.tree.setCurrentIndex(window.layers_panel.model.index(
+        window.layers_panel.model.row_of(parsing), NAME))
+    parsing.visible = True
+    before = parsing.data.copy()
+    window.actions["paint_labels"].setChecked(True)
+    window.brush_label.setCurrentIndex(5)  # skirt
+    window.brush_size.setValue(3)
+    from posestudio.ui.canvas.skeleton_items import to_scene
+
+    a = window.view.mapFromScene(to_scene(30, 30))
+    b = window.view.mapFromScene(to_scene(60, 40))
+    drag(qtbot, window.view, a, b, steps=5)
+    changed = parsing.data != before
+    assert changed.sum() > 50 and (parsing.data[changed] == 5).all()
+    assert parsing.data[30, 30] == 5 and parsing.data[40, 60] == 5
+    assert window.session.undo.count() == 1 and window.session.undo.undoText() == "Paint labels"
+    window.session.undo.undo()
+    assert np.array_equal(parsing.data, before)
+    parsing.locked = True
+    drag(qtbot, window.view, a, b, steps=2)
+    assert np.array_equal(parsing.data, before) and "locked" in window.last_error
+    window.actions["paint_labels"].setChecked(False)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsView, QRubberBand
 from posestudio.core.edits import Edit, MoveJoints
 from posestudio.core.pose import Pose
 from posestudio.ui.canvas import posing
+from posestudio.ui.canvas.brush import Stroke
 from posestudio.ui.canvas.scene import CanvasScene
 from posestudio.ui.canvas.skeleton_items import BoneItem, JointItem, from_scene
 
@@ -50,6 +51,13 @@ class CanvasView(QGraphicsView):
         self.canvas = scene
         self.push_edit: Callable[[Edit, bool], None] = lambda edit, applied: None
         self.bone_lock = False
+        # parsing brush: on when ``paint_layer`` returns a layer to paint
+        self.paint_mode = False
+        self.brush_label = 1
+        self.brush_radius = 4.0
+        self.paint_layer: Callable[[], object] = lambda: None
+        self.refuse: Callable[[str], None] = lambda message: None
+        self._stroke: Stroke | None = None
         self._checker = QBrush(_checker())
         self._drag: dict | None = None
         self._pan: QPointF | None = None
@@ -148,6 +156,19 @@ class CanvasView(QGraphicsView):
         mods = event.modifiers()
         item = self.itemAt(event.position().toPoint())
         now = self._image_xy(event.position().toPoint())
+        if self.paint_mode:
+            layer = self.paint_layer()
+            if layer is None:
+                self.refuse("no parsing layer to paint on: import or add one first")
+            elif layer.locked:
+                self.refuse(f"layer {layer.name!r} is locked; unlock it to paint")
+            elif not self.canvas.doc.layers.is_shown(layer):
+                self.refuse(f"layer {layer.name!r} is hidden; show it to paint")
+            else:
+                self._stroke = Stroke(layer, self.brush_label, self.brush_radius)
+                self._stroke.to(*now)
+            event.accept()
+            return
         if isinstance(item, JointItem) and item.flags() & item.GraphicsItemFlag.ItemIsSelectable:
             if mods & Qt.KeyboardModifier.ShiftModifier:
                 item.setSelected(not item.isSelected())
@@ -215,6 +236,10 @@ class CanvasView(QGraphicsView):
             return
         now = self._image_xy(pos)
         self.cursor_moved.emit(*now)
+        if self._stroke is not None:
+            self._stroke.to(*now)
+            event.accept()
+            return
         if self._drag is not None:
             self.drag_to(now)
             event.accept()
@@ -239,6 +264,13 @@ class CanvasView(QGraphicsView):
         if self._pan is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._pan = None
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        if self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
+            stroke, self._stroke = self._stroke, None
+            record = stroke.record()
+            if record is not None:
+                self.push_edit(record, True)
             event.accept()
             return
         if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -285,7 +317,10 @@ class CanvasView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
-        if event.key() == Qt.Key.Key_Escape and self._drag is not None:
+        if event.key() == Qt.Key.Key_Escape and (self._drag is not None or self._stroke is not None):
+            if self._stroke is not None:
+                self._stroke.cancel()
+                self._stroke = None
             self.cancel_drag()
             event.accept()
             return
