@@ -1,0 +1,139 @@
+"""Pose and face-edge detection with MediaPipe (the optional ``detect`` extra).
+
+MediaPipe's BlazePose gives 33 body landmarks; they are mapped to COCO-18 (the
+neck is the shoulders' midpoint, as OpenPose's COCO model defines it). Face
+Mesh's 468 landmarks are drawn along its contour connections into a face edge
+map (white lines on black), the input of the face-colorization model.
+
+MediaPipe 0.10.x wheels up to 0.10.21 carry the pose and face models
+(``mp.solutions``); later wheels carry none, so with them a model file
+(``pose_landmarker*.task``, ``face_landmarker.task``) must be given: nothing is
+downloaded at run time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from posestudio.core.pose import Pose
+from posestudio.errors import InputError
+
+INSTALL_HINT = "pose detection needs MediaPipe: pip install 'posestudio[detect]'"
+
+# COCO-18 joint -> BlazePose landmark index (None: the neck, the shoulders' midpoint).
+COCO18_FROM_BLAZEPOSE: tuple[int | None, ...] = (
+    0, None,      # nose, neck
+    12, 14, 16,   # right shoulder, elbow, wrist
+    11, 13, 15,   # left shoulder, elbow, wrist
+    24, 26, 28,   # right hip, knee, ankle
+    23, 25, 27,   # left hip, knee, ankle
+    5, 2, 8, 7,   # right eye, left eye, right ear, left ear
+)  # fmt: skip
+
+
+def import_mediapipe():
+    try:
+        import mediapipe as mp
+    except ImportError:
+        raise InputError(INSTALL_HINT) from None
+    return mp
+
+
+def blazepose_to_coco18(xyv: np.ndarray, width: int, height: int, min_visibility: float = 0.5) -> Pose:
+    """(33, 3) BlazePose landmarks (x, y normalised to [0, 1], visibility) -> a COCO-18
+    Pose in pixels. A joint is visible when its landmark's visibility reaches
+    ``min_visibility`` and it lies inside the image; the neck when both shoulders are."""
+    xyv = np.asarray(xyv, np.float64)
+    if xyv.shape[0] < 33 or xyv.shape[1] < 3:
+        raise ValueError(f"expected 33 BlazePose landmarks (x, y, visibility), got {xyv.shape}")
+    px = xyv[:, :2] * [width, height]
+    ok = (
+        (xyv[:, 2] >= min_visibility)
+        & (px[:, 0] >= 0)
+        & (px[:, 0] < width)
+        & (px[:, 1] >= 0)
+        & (px[:, 1] < height)
+    )
+    xy = np.zeros((18, 2))
+    vis = np.zeros(18, bool)
+    for j, k in enumerate(COCO18_FROM_BLAZEPOSE):
+        if k is None:
+            xy[j] = (px[11] + px[12]) / 2
+            vis[j] = ok[11] and ok[12]
+        else:
+            xy[j], vis[j] = px[k], ok[k]
+    return Pose(xy, vis)
+
+
+def face_edges(
+    points: np.ndarray, connections, height: int, width: int, thickness: int | None = None
+) -> np.ndarray:
+    """uint8 HxW edge map: ``connections`` (pairs of landmark indices) drawn between
+    ``points`` (N, 2) in pixels, white on black, anti-aliased."""
+    import cv2
+
+    thickness = thickness or max(1, round(min(height, width) / 256))
+    out = np.zeros((height, width), np.uint8)
+    pts = np.round(np.asarray(points) * 16).astype(np.int32)  # 4 fractional bits
+    for a, b in connections:
+        cv2.line(out, tuple(pts[a]), tuple(pts[b]), 255, thickness, cv2.LINE_AA, shift=4)
+    return out
+
+
+def detect_pose(image: np.ndarray, model_file: str | Path | None = None) -> Pose | None:
+    """COCO-18 pose of the most prominent person in ``image`` (uint8 HxWx3 RGB), or None."""
+    mp = import_mediapipe()
+    h, w = image.shape[:2]
+    if model_file is None and hasattr(mp, "solutions"):
+        with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as det:
+            res = det.process(np.ascontiguousarray(image))
+        if res.pose_landmarks is None:
+            return None
+        lm = res.pose_landmarks.landmark
+        return blazepose_to_coco18(np.array([[p.x, p.y, p.visibility] for p in lm]), w, h)
+    if model_file is None:
+        raise InputError(
+            "this MediaPipe carries no pose model: pass --pose-model pose_landmarker.task "
+            "(or install mediapipe 0.10.x <= 0.10.21, whose wheel includes it)"
+        )
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_file)), num_poses=1
+    )
+    with vision.PoseLandmarker.create_from_options(opts) as det:
+        res = det.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image)))
+    if not res.pose_landmarks:
+        return None
+    lm = res.pose_landmarks[0]
+    return blazepose_to_coco18(np.array([[p.x, p.y, p.visibility or 0.0] for p in lm]), w, h)
+
+
+def detect_face_edges(image: np.ndarray, model_file: str | Path | None = None) -> np.ndarray | None:
+    """Face edge map (uint8 HxW) of the first face found, or None."""
+    mp = import_mediapipe()
+    h, w = image.shape[:2]
+    if model_file is None and hasattr(mp, "solutions"):
+        fm = mp.solutions.face_mesh
+        with fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False) as det:
+            res = det.process(np.ascontiguousarray(image))
+        if not res.multi_face_landmarks:
+            return None
+        pts = np.array([[p.x * w, p.y * h] for p in res.multi_face_landmarks[0].landmark])
+        return face_edges(pts, fm.FACEMESH_CONTOURS, h, w)
+    if model_file is None:
+        raise InputError("this MediaPipe carries no face model: pass --face-model face_landmarker.task")
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    opts = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_file)), num_faces=1
+    )
+    with vision.FaceLandmarker.create_from_options(opts) as det:
+        res = det.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image)))
+    if not res.face_landmarks:
+        return None
+    pts = np.array([[p.x * w, p.y * h] for p in res.face_landmarks[0]])
+    conns = [(c.start, c.end) for c in vision.FaceLandmarksConnections.FACE_LANDMARKS_CONTOURS]
+    return face_edges(pts, conns, h, w)
