@@ -38,8 +38,8 @@ SPECS = [
          "Export the skeletons as OpenPose JSON (hidden joints are written as missing)"),
     Spec("export_skeleton", "Export &ControlNet Skeleton Image…", "export_skeleton", "Ctrl+Shift+E", "",
          "Export the skeletons as a ControlNet OpenPose image"),
-    Spec("preferences", "&Preferences…", "preferences", S.Preferences, "", "Device, backend and model folder"),
-    Spec("quit", "&Quit", "close", S.Quit, "", "Close PoseStudio"),
+    Spec("preferences", "&Preferences…", "preferences", "Ctrl+,", "", "Device, backend and model folder"),
+    Spec("quit", "&Quit", "close", "Ctrl+Q", "", "Close PoseStudio"),
     # Edit
     Spec("select_all", "Select &All Joints", "select_all", S.SelectAll, "", "Select every joint of the current pose"),
     Spec("deselect", "&Deselect", "deselect", "Ctrl+Shift+A", "", "Clear the joint selection"),
@@ -92,8 +92,11 @@ def build(window) -> dict[str, QAction]:
     for spec in SPECS:
         a = QAction(spec.text, window)
         if spec.shortcut:
-            a.setShortcuts(QKeySequence.keyBindings(spec.shortcut)) if isinstance(spec.shortcut, S) \
-                else a.setShortcut(QKeySequence(spec.shortcut))
+            keys = QKeySequence.keyBindings(spec.shortcut) if isinstance(spec.shortcut, S) \
+                else [QKeySequence(spec.shortcut)]
+            if spec.name == "zoom_in":
+                keys = [*keys, QKeySequence("Ctrl+=")]  # '+' needs Shift on most layouts
+            a.setShortcuts(keys)
         if spec.icon:
             a.setIcon(icons.icon(spec.icon))
         keys = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
