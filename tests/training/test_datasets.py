@@ -155,3 +155,15 @@ def test_synthetic_data_sets(samples_dir):
     assert f["reference_parsing"].shape == (8, 64, 64)
     assert f["landmarks"].shape == (68, 2)
     json.dumps({k: list(v.shape) for k, v in f.items()})
+
+
+def test_data_loader_batches_the_dicts(samples_dir, pairs_csv):
+    from torch.utils.data import DataLoader
+
+    ds = PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", pairs_csv, parsing_dir=samples_dir)
+    batch = next(iter(DataLoader(ds, batch_size=2)))
+    assert batch["source_image"].shape == (2, 3, 256, 176)
+    assert batch["target_parsing"].shape == (2, 10, 256, 176)
+    assert batch["source_name"] == ["2_A.jpg", "3_A.jpg"]
+    synth = next(iter(DataLoader(SynthPairs(length=2, size=(64, 44)), batch_size=2)))
+    assert synth["target_heatmaps"].shape == (2, 18, 64, 44)

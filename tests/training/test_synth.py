@@ -206,3 +206,15 @@ def test_benchmark_runs():
 
     out = benchmark(n=8)
     assert out["mannequins_per_s"] > 0 and out["faces_per_s"] > 0
+
+
+def test_screen_sides_option_labels_back_view_arms_by_screen_side():
+    rng = np.random.default_rng(5)
+    app = dataclasses.replace(random_appearance(rng), sleeves="none")
+    fig = _standing(app, "back")
+    bg = render_background(rng, H, W)
+    person = render(app, fig, H, W, bg)
+    screen = render(app, fig, H, W, bg, sides="screen")
+    assert _label_at(person.parsing, person.pose, 3) == R_ARM  # right elbow, on screen right
+    assert _label_at(screen.parsing, screen.pose, 3) == L_ARM  # LIP-parser convention
+    np.testing.assert_array_equal(labels.get("spt10").swap_table()[person.parsing], screen.parsing)
