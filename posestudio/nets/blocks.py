@@ -197,8 +197,8 @@ def adaptive_max_pool(x: torch.Tensor, size: int) -> torch.Tensor:
     a multiple of ``size``: the same bins (floor(i*H/s) .. ceil((i+1)*H/s)), one
     slice-and-max per bin. Spatial sizes become constants of the graph; batch stays dynamic."""
     h, w = int(x.shape[-2]), int(x.shape[-1])
-    if h % size == 0 and w % size == 0:
-        return F.adaptive_max_pool2d(x, size)
+    if h % size == 0 and w % size == 0:  # plain pooling: the exporter cannot size adaptive pools
+        return F.max_pool2d(x, (h // size, w // size))
     rows = [(i * h // size, -(-(i + 1) * h // size)) for i in range(size)]
     cols = [(j * w // size, -(-(j + 1) * w // size)) for j in range(size)]
     out = [torch.stack([x[:, :, r0:r1, c0:c1].amax((-2, -1)) for c0, c1 in cols], -1) for r0, r1 in rows]

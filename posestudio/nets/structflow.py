@@ -110,7 +110,7 @@ class PartFlowGenerator(nn.Module):
     presets={
         "full": {"height": 256, "width": 176, "ngf": 64, "hdc_rates": (1, 2), "pool_sizes": (4, 6)},
         "small": {"height": 256, "width": 176, "ngf": 24, "hdc_rates": (1, 2), "pool_sizes": (4, 6)},
-        "tiny": {"height": 32, "width": 24, "ngf": 4, "hdc_rates": (1, 2), "pool_sizes": (4, 6)},
+        "tiny": {"height": 32, "width": 32, "ngf": 4, "hdc_rates": (1, 2), "pool_sizes": (4, 6)},
     },
 )
 class StructFlowGenerator(Generator):

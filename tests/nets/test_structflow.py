@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from posestudio.core.skeleton import SUBPOSES
-from posestudio.nets.blocks import HybridDilatedBlock, NonLocal, warp
+from posestudio.nets.blocks import HybridDilatedBlock, NonLocal, adaptive_max_pool, warp
 from posestudio.nets.discriminators import PatchDiscriminator
 from posestudio.nets.registry import build
 from posestudio.nets.structflow import (
@@ -120,11 +120,11 @@ def test_forward_outputs():
     with torch.no_grad():
         out = model(**model.example_inputs(2))
     assert list(out)[0] == "image"
-    assert out["image"].shape == (2, 3, 32, 24) and out["image"].abs().max() <= 1
-    assert out["flow"].shape == (2, 2, 8, 6)
-    assert out["visibility"].shape == (2, 1, 8, 6)
-    assert out["part_flows"].shape == (2, 6, 8, 6)
-    assert out["part_masks"].shape == (2, 3, 32, 24)
+    assert out["image"].shape == (2, 3, 32, 32) and out["image"].abs().max() <= 1
+    assert out["flow"].shape == (2, 2, 8, 8)
+    assert out["visibility"].shape == (2, 1, 8, 8)
+    assert out["part_flows"].shape == (2, 6, 8, 8)
+    assert out["part_masks"].shape == (2, 3, 32, 32)
 
 
 def test_eq9_14_loss_parts():
@@ -144,8 +144,15 @@ def test_one_training_step_reaches_every_parameter():
     wake_zero_parameters(g)
     d = PatchDiscriminator(3, ndf=8, n_layers=2)
     x = g.example_inputs(2)
-    target = torch.rand(2, 3, 32, 24) * 2 - 1
+    target = torch.rand(2, 3, 32, 32) * 2 - 1
     out = g(**x)
     loss, _ = StructFlowLoss()(out, x["source_image"], target, d(out["image"]))
     loss.backward()
     assert_every_parameter_trained(g)
+
+
+def test_onnx_safe_adaptive_pool_equals_torchs():
+    for hw in [(64, 44), (8, 8), (8, 6), (7, 5), (16, 11)]:
+        x = torch.randn(2, 3, *hw)
+        for s in (4, 6):
+            assert torch.equal(adaptive_max_pool(x, s), F.adaptive_max_pool2d(x, s)), (hw, s)
