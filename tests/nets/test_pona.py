@@ -212,3 +212,32 @@ def test_market_style_batch_norm_checkpoint_round_trips(tmp_path):
     x = ours.example_inputs(2)
     with torch.no_grad():
         assert torch.equal(loaded.eval()(**x)["image"], ours.eval()(**x)["image"])
+
+
+def test_eq2_fusion_self_attention_with_zero_gates_is_identity():
+    from posestudio.nets.blocks import SelfAttention
+
+    sa = SelfAttention(16, beta=True)
+    x = torch.randn(2, 16, 5, 4)
+    assert torch.equal(sa(x), x)
+    torch.nn.init.constant_(sa.beta, 0.5)
+    assert torch.allclose(sa(x), 1.5 * x)
+
+
+def test_eq4_7_block_attention_rows_sum_to_one_and_gamma_gates_it():
+    from posestudio.nets.pona import PoNABlock
+
+    block = PoNABlock(16).eval()
+    x, p = torch.randn(2, 16, 6, 5), torch.randn(2, 16, 6, 5)
+    with torch.no_grad():
+        y0, p0, alpha = block(x, p)
+        assert alpha.shape == (2, 30, 30)
+        assert torch.allclose(alpha.sum(-1), torch.ones(2, 30), atol=1e-5)  # softmax over source positions
+        conv_i = block.image_conv2(block.image_conv1(x))
+        assert torch.equal(y0, conv_i)  # gamma = 0: C_t^I = conv_I(C_{t-1}^I)  (eq. 7)
+        torch.nn.init.constant_(block.gamma, 2.0)
+        y1, _, _ = block(x, p)
+        v = block.value(conv_i).flatten(2)
+        o = torch.bmm(v, alpha.transpose(1, 2)).reshape_as(conv_i)  # eq. 6
+        assert torch.allclose(y1, 2.0 * o + conv_i, atol=1e-5)
+        assert p0.shape == (2, 16, 6, 5)  # pose code back to d channels (eq. 3)
