@@ -31,7 +31,7 @@ class Document:
         self.keyframes: dict[int, list[Pose]] = {int(k): [p.copy() for p in v] for k, v in (keyframes or {}).items()}
         self.generator = {**DEFAULT_GENERATOR, **(generator or {})}
         self.meta = dict(meta or {})
-        self.events = Emitter()  # document-level: "keyframes", "generator"
+        self.events = Emitter()  # document-level: "keyframes", "generator", "size"
         self.path: Path | None = None  # where it was last saved or opened from; not saved
 
     # -- construction -----------------------------------------------------------
@@ -75,6 +75,9 @@ class Document:
 
     def revert(self, edit: Edit) -> None:
         edit.undo(self)
+
+    def size_changed(self) -> None:
+        self.events.emit(Event("size", info={"size": self.size}))
 
     def keyframes_changed(self, frame: int | None = None) -> None:
         self.events.emit(Event("keyframes", info={"frame": frame}))

@@ -267,15 +267,43 @@ class RemoveLayer(Edit):
 
 @dataclass
 class MoveLayer(Edit):
-    src: int
+    """Move the layer ``layer_id`` to index ``dst``; undo puts it back where it was
+    (found by id, so layers added meanwhile by a preview do not confuse it)."""
+
+    layer_id: str
     dst: int
     text: str = "Reorder layers"
+    below: str | None = None  # the layer it sat on before the move (None: it was at the bottom)
 
     def redo(self, doc):
-        doc.layers.move(self.src, self.dst)
+        src = doc.layers.index(self.layer_id)
+        self.below = doc.layers[src - 1].id if src > 0 else None
+        doc.layers.move(src, max(0, min(self.dst, len(doc.layers) - 1)))
 
     def undo(self, doc):
-        doc.layers.move(self.dst, self.src)
+        others = [l.id for l in doc.layers if l.id != self.layer_id]
+        pos = others.index(self.below) + 1 if self.below in others else 0
+        doc.layers.move(doc.layers.index(self.layer_id), pos)
+
+
+@dataclass
+class ResizeCanvas(Edit):
+    """The canvas size changed (a new picture of another size); the records for the
+    layers' content go beside it in the same Compound."""
+
+    old: tuple[int, int]
+    new: tuple[int, int]
+    text: str = "Resize canvas"
+
+    def _put(self, doc, size):
+        doc.width, doc.height = int(size[0]), int(size[1])
+        doc.size_changed()
+
+    def redo(self, doc):
+        self._put(doc, self.new)
+
+    def undo(self, doc):
+        self._put(doc, self.old)
 
 
 @dataclass

@@ -76,6 +76,8 @@ SPECS = [
     Spec("paint_labels", "&Paint Labels", "toggle_paint", "B", "brush",
          "Paint garment labels on the current parsing layer (one stroke = one undo step)", True),
     # Image
+    Spec("replace_picture", "&Replace Picture…", "replace_picture", "Ctrl+Shift+R", "open",
+         "Put another picture under the same poses (poses and label maps are scaled, never reset)"),
     Spec("mirror_canvas", "Mirror &Canvas", "mirror_canvas", "Ctrl+M", "mirror",
          "Mirror the picture, the parsing (left/right labels swapped) and every pose together"),
     # Generate

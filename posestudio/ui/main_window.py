@@ -92,7 +92,7 @@ class MainWindow(PoseCommands, QMainWindow):
             "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
                       "rotate_left", "rotate_right", "scale_up", "scale_down", "bone_lock", None, "add_person",
                       "remove_person", "reset_pose", None, "save_to_library", "set_keyframe"],
-            "&Image": ["paint_labels", None, "mirror_canvas"],
+            "&Image": ["replace_picture", "mirror_canvas", None, "paint_labels"],
             "&Generate": ["generate", "live_preview"],
             "&Help": ["open_sample", "about"],
         }
@@ -200,6 +200,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.view.files_dropped.connect(self.open_paths)
         self.view.pose_dragged.connect(self.generation.pose_changed)
         self.scene.selectionChanged.connect(self._on_selection)
+        self.scene.size_changed.connect(lambda: QTimer.singleShot(0, self.view.fit))
         self.joint_panel.select_joint.connect(self.select_joint)
         self.library_panel.apply.connect(self.apply_library_pose)
         self.library_panel.save_requested.connect(self.save_to_library)
@@ -296,6 +297,12 @@ class MainWindow(PoseCommands, QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Import pose", "", "Poses (*.json *.csv)")
         if path:
             self.session.open_path(path)
+
+    def replace_picture(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Replace picture", "",
+                                              "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)")
+        if path:
+            self.session.replace_picture(path)
 
     def import_parsing(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import parsing map", "", "Label maps (*.png)")

@@ -138,6 +138,63 @@ class Session(QObject):
         self.message.emit(f"Saved {path.name}")
         return True
 
+    def replace_picture(self, path: str | Path) -> bool:
+        """Put a new picture under the same poses: poses, keyframes and label maps are
+        scaled to the new size instead of being reset (results of the old picture are
+        removed). One undo step."""
+        import cv2
+
+        from posestudio.core.layers import EdgeLayer, ParsingLayer, PoseLayer, RasterLayer
+
+        path = Path(path)
+        try:
+            img = project.read_image(path)
+        except InputError as exc:
+            self.error.emit(str(exc))
+            return False
+        doc = self.doc
+        image = doc.image_layer()
+        (w, h), (w2, h2) = doc.size, (img.shape[1], img.shape[0])
+        sx, sy = w2 / w, h2 / h
+
+        def scale(p: Pose) -> Pose:
+            return p.transformed([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]])
+
+        parts: list = []
+        if (w, h) != (w2, h2):
+            parts.append(edits.ResizeCanvas((w, h), (w2, h2)))
+            for layer in list(doc.layers):
+                if isinstance(layer, PoseLayer):
+                    parts.append(edits.SetPoses(layer.id, layer.poses, [scale(p) for p in layer.poses]))
+                elif isinstance(layer, (ParsingLayer, EdgeLayer)):
+                    new = cv2.resize(layer.data, (w2, h2), interpolation=cv2.INTER_NEAREST)
+                    parts.append(edits.ReplaceData(layer.id, layer.data.copy(), new))
+                elif isinstance(layer, RasterLayer) and layer is not image:
+                    parts.append(edits.RemoveLayer(layer, doc.layers.index(layer)))
+            for frame, poses in doc.keyframes.items():
+                parts.append(edits.SetKeyframe(frame, poses, [scale(p) for p in poses]))
+        else:
+            for layer in list(doc.layers):
+                if layer.kind in ("result", "intermediate"):
+                    parts.append(edits.RemoveLayer(layer, doc.layers.index(layer)))
+        if image is None:
+            from posestudio.core.layers import ImageLayer
+
+            parts.append(edits.AddLayer(ImageLayer(path.stem, img), 0))
+        else:
+            parts.append(edits.ReplaceData(image.id, image.data.copy(), img))
+            parts.append(edits.LayerProps.make(image, name=path.stem))
+        # removals first from the top so recorded indexes stay right on undo
+        removals = sorted((e for e in parts if isinstance(e, edits.RemoveLayer)), key=lambda e: -e.index)
+        rest = [e for e in parts if not isinstance(e, edits.RemoveLayer)]
+        if any(l.locked for l in doc.layers if l.kind in ("result", "intermediate")):
+            self.error.emit("unlock the result layers first: a new picture makes them stale")
+            return False
+        ok = self.push(edits.Compound([*removals, *rest], f"Replace picture with {path.name}"))
+        if ok:
+            self.message.emit(f"Replaced the picture; poses kept{'' if (w, h) == (w2, h2) else ' and scaled'}")
+        return ok
+
     # -- poses in and out ----------------------------------------------------------------------
     def _csv_row(self, path: Path) -> str | None:
         """The row of a pose-transfer CSV to import: the one named like the picture

@@ -81,16 +81,33 @@ def test_layer_props_add_remove_move_and_compound(doc):
     doc.revert(e)
     assert img.opacity == 1.0 and img.visible
     extra = PoseLayer("Second", [default_pose(48, 64)])
-    c = edits.Compound([edits.AddLayer(extra, 1), edits.MoveLayer(1, 3)], "Add and move")
+    c = edits.Compound([edits.AddLayer(extra, 1), edits.MoveLayer(extra.id, 3)], "Add and move")
     doc.apply(c)
     assert doc.layers[3] is extra and doc.pose_layer() is extra
     doc.revert(c)
     assert extra not in list(doc.layers)
+    # a move is undone by id even when a layer was inserted below meanwhile
+    top = doc.layers[len(doc.layers) - 1]
+    m = edits.MoveLayer(top.id, 0)
+    doc.apply(m)
+    doc.layers.insert(0, PoseLayer("preview", []))
+    doc.revert(m)
+    assert doc.layers[len(doc.layers) - 1] is top
     locked = doc.layers[0]
     locked.locked = True
     with pytest.raises(edits.LockedLayerError):
         doc.apply(edits.RemoveLayer(locked, 0))
     assert doc.layers[0] is locked
+
+
+def test_resize_canvas(doc):
+    seen = []
+    doc.events.connect(seen.append)
+    e = edits.ResizeCanvas(doc.size, (96, 128))
+    doc.apply(e)
+    assert doc.size == (96, 128) and seen[-1].type == "size"
+    doc.revert(e)
+    assert doc.size == (48, 64)
 
 
 def test_keyframes(doc):

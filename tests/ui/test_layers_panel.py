@@ -223,3 +223,35 @@ def test_paint_labels_is_one_undo_step_and_respects_lock(window, qtbot):
     drag(qtbot, window.view, a, b, steps=2)
     assert np.array_equal(parsing.data, before) and "locked" in window.last_error
     window.actions["paint_labels"].setChecked(False)
+
+
+def test_replace_picture_keeps_and_scales_poses(window, qtbot, tmp_path, samples_dir):
+    import cv2
+
+    from posestudio.core.project import read_image
+
+    s = window.session
+    window.generation.bridge.engine().force_sync(True)
+    window.generate()
+    assert s.doc.layers.first("result") is not None
+    before = s.pose_layer().poses[0].copy()
+    key0 = s.doc.keyframes[0][0].copy()
+    parsing = s.doc.layers.first("parsing").data.copy()
+    big = cv2.resize(read_image(samples_dir / "2_B.jpg"), (512, 384))
+    cv2.imwrite(str(tmp_path / "big.png"), big[..., ::-1])
+    assert s.replace_picture(tmp_path / "big.png")
+    doc = s.doc
+    assert doc.size == (512, 384) and doc.image_layer().data.shape == (384, 512, 3)
+    after = s.pose_layer().poses[0]
+    assert np.array_equal(after.visible, before.visible)
+    vis = before.visible
+    assert np.allclose(after.xy[vis], (before.xy[vis] + 0.5) * [2.0, 1.5] - 0.5)
+    assert doc.layers.first("parsing").data.shape == (384, 512)
+    assert doc.layers.first("result") is None  # stale results of the old picture are gone
+    k = doc.keyframes[0][0]
+    assert np.allclose(k.xy[key0.visible], (key0.xy[key0.visible] + 0.5) * [2.0, 1.5] - 0.5)
+    assert window.scene.sceneRect().width() == 2 * 512
+    window.session.undo.undo()
+    assert doc.size == (256, 256) and s.pose_layer().poses[0] == before
+    assert np.array_equal(doc.layers.first("parsing").data, parsing)
+    assert doc.layers.first("result") is not None

@@ -26,19 +26,31 @@ class CanvasScene(QGraphicsScene):
         self.items_by_id: dict[str, QGraphicsItem] = {}
 
     # -- document ------------------------------------------------------------------
+    size_changed = Signal()
+
     def set_document(self, doc: Document) -> None:
         if self.doc is not None:
             self.doc.layers.events.disconnect(self._on_layers)
+            self.doc.events.disconnect(self._on_doc)
         self.clear()
         self.items_by_id = {}
         self.doc = doc
-        w, h = doc.width, doc.height
-        self.setSceneRect(QRectF(-MARGIN * w, -MARGIN * h, (1 + 2 * MARGIN) * w, (1 + 2 * MARGIN) * h))
+        self._fit_rect()
+        doc.events.connect(self._on_doc)
         for layer in doc.layers:
             self._add(layer)
         self._restack()
         doc.layers.events.connect(self._on_layers)
         self.layers_rendered.emit()
+
+    def _fit_rect(self) -> None:
+        w, h = self.doc.width, self.doc.height
+        self.setSceneRect(QRectF(-MARGIN * w, -MARGIN * h, (1 + 2 * MARGIN) * w, (1 + 2 * MARGIN) * h))
+
+    def _on_doc(self, ev: Event) -> None:
+        if ev.type == "size":
+            self._fit_rect()
+            self.size_changed.emit()
 
     def image_rect(self) -> QRectF:
         return QRectF(0, 0, self.doc.width, self.doc.height) if self.doc else QRectF()

@@ -189,7 +189,7 @@ class LayerModel(QAbstractTableModel):
         dst_row = max(0, min(dst_row, n - 1))
         if src_row == dst_row:
             return False
-        return bool(self.push(MoveLayer(n - 1 - src_row, n - 1 - dst_row)))
+        return bool(self.push(MoveLayer(self.layer_at(src_row).id, n - 1 - dst_row)))
 
     # -- drag and drop reorder ------------------------------------------------------------------
     def supportedDropActions(self):
