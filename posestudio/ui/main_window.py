@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from posestudio import __version__, paths
 from posestudio.core.layers import Event
+from posestudio.errors import InputError
 from posestudio.ui import actions as actions_mod
 from posestudio.ui import icons, settings
 from posestudio.ui.canvas import CanvasScene, CanvasView
@@ -321,6 +322,9 @@ class MainWindow(PoseCommands, QMainWindow):
             return
         try:
             fn(path)
+        except InputError as exc:
+            self.show_error(str(exc))
+            return
         except (OSError, ValueError) as exc:
             self.show_error(f"{path}: {exc}")
             return

@@ -230,6 +230,11 @@ class Session(QObject):
             sx, sy = self.doc.width / poses.width, self.doc.height / poses.height
             people = [p.transformed([[sx, 0, 0], [0, sy, 0]]) for p in people]
         layer = self.pose_layer()
+        if layer is None:
+            from posestudio.core.layers import PoseLayer
+
+            self.push(edits.AddLayer(PoseLayer("Pose", people), len(self.doc.layers), f"Import {path.name}"))
+            return
         self.push(edits.SetPoses(layer.id, layer.poses, people, f"Import {Path(path).name}"))
 
     def import_parsing(self, path: str | Path, label_set: str = "spt10") -> bool:
@@ -252,10 +257,16 @@ class Session(QObject):
         index = max((self.doc.layers.index(l) for l in self.doc.layers if l.kind == "image"), default=-1) + 1
         return self.push(edits.AddLayer(layer, index, "Import parsing"))
 
+    def _poses_to_export(self, path) -> list[Pose]:
+        layer = self.pose_layer()
+        if layer is None or not layer.poses:
+            raise InputError("the document has no pose to export", path)
+        return list(layer.poses)
+
     def export_openpose(self, path: str | Path) -> None:
         from posestudio.core import formats
 
-        formats.write_poses(path, formats.PoseSet(list(self.pose_layer().poses), self.doc.width, self.doc.height),
+        formats.write_poses(path, formats.PoseSet(self._poses_to_export(path), self.doc.width, self.doc.height),
                             fmt="openpose")
 
     def export_skeleton_image(self, path: str | Path) -> None:
@@ -263,7 +274,7 @@ class Session(QObject):
 
         from posestudio.core.formats import skeleton_image
 
-        img = skeleton_image.render(list(self.pose_layer().poses), self.doc.width, self.doc.height)
+        img = skeleton_image.render(self._poses_to_export(path), self.doc.width, self.doc.height)
         Image.fromarray(img).save(path)
 
     # -- autosave ------------------------------------------------------------------------------

@@ -71,3 +71,23 @@ def test_preferences_are_stored(window):
     assert settings.value("engine/device") == "cpu"
     dlg.device.setCurrentIndex(dlg.device.findData("auto"))
     dlg.store()
+
+
+def test_commands_without_a_pose_layer_give_messages_not_crashes(window, tmp_path):
+    import pytest
+
+    from posestudio.errors import InputError
+
+    doc = window.session.doc
+    layer = doc.pose_layer()
+    window.layers_panel.tree.setCurrentIndex(window.layers_panel.model.index(
+        window.layers_panel.model.row_of(layer), 2))
+    window.layers_panel.delete_current()
+    assert doc.pose_layer() is None
+    for name in ("mirror_pose", "hide_joints", "restore_joints", "select_all", "add_person", "rotate_left",
+                 "set_keyframe", "generate"):
+        window.actions[name].trigger()
+    with pytest.raises(InputError):
+        window.session.export_openpose(tmp_path / "x.json")
+    window.session.undo.undo()
+    assert doc.pose_layer() is layer
