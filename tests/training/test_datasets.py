@@ -167,3 +167,22 @@ def test_data_loader_batches_the_dicts(samples_dir, pairs_csv):
     assert batch["source_name"] == ["2_A.jpg", "3_A.jpg"]
     synth = next(iter(DataLoader(SynthPairs(length=2, size=(64, 44)), batch_size=2)))
     assert synth["target_heatmaps"].shape == (2, 18, 64, 44)
+
+
+def test_market_sized_images_pass_through_unchanged(samples_dir, tmp_path):
+    rows = csv_keypoints.read_all(samples_dir / "keypoints.csv")
+    small = {}
+    for name in ("2_A.jpg", "2_B.jpg"):
+        im = Image.open(samples_dir / name).convert("RGB").resize((64, 128), Image.BILINEAR)
+        im.save(tmp_path / name.replace(".jpg", ".png"))
+        p = rows[name]
+        small[name.replace(".jpg", ".png")] = type(p)(p.xy * [0.25, 0.5], p.visible)
+    csv_keypoints.write(tmp_path / "market-annotation.csv", small)
+    (tmp_path / "market-pairs.csv").write_text("from,to\n2_A.png,2_B.png\n")
+    ds = PoseTransferPairs(tmp_path, tmp_path / "market-annotation.csv", tmp_path / "market-pairs.csv",
+                           size=(128, 64))  # fmt: skip
+    x = ds[0]
+    ref = np.asarray(Image.open(tmp_path / "2_A.png"))
+    np.testing.assert_allclose(((x["source_image"].numpy() + 1) * 127.5).transpose(1, 2, 0), ref, atol=1e-3)
+    p = small["2_A.png"]
+    np.testing.assert_allclose(x["source_pose"].numpy()[p.visible, :2], p.xy[p.visible], atol=1e-3)

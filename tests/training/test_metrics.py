@@ -189,3 +189,22 @@ def test_registry():
     }
     with pytest.raises(InputError, match="unknown metric"):
         get_metric("bleu")
+
+
+def test_fid_and_is_run_the_network_on_images(tmp_path):
+    from posestudio.training.metrics.inception import FIDInception
+
+    torch.manual_seed(0)
+    net = FIDInception()
+    path = tmp_path / "pt_inception-2015-12-05-test.pth"
+    torch.save(net.state_dict(), path)
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 256, (40, 32, 3), dtype=np.uint8) for _ in range(4)]
+    fid = get_metric("fid", inception_weights=path)
+    feats = fid.features(imgs)
+    assert feats.shape == (4, 2048) and np.isfinite(feats).all()
+    with torch.no_grad():  # same as running the module by hand on [0, 1] images
+        want = net.eval()(torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 255)[0]
+    np.testing.assert_allclose(feats, want.double().numpy(), rtol=1e-4, atol=1e-5)
+    mean, std = get_metric("is", inception_weights=path, splits=2)(imgs)
+    assert 1.0 - 1e-9 <= mean <= 2.0 + 1e-9  # between 1 and the split size
