@@ -14,12 +14,13 @@ from pathlib import Path
 T0 = time.perf_counter()
 
 
+def _no_display() -> bool:
+    return sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM") \
+        and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+
+
 def _qapp(offscreen: bool):
-    if offscreen and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
-            and sys.platform.startswith("linux"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    elif not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") \
-            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if offscreen and _no_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
@@ -83,6 +84,10 @@ def take_screenshot(window, out: str, generate: bool = True, size=(1400, 860)) -
 
 def main(project: str | None = None, screenshot: str | None = None) -> int:
     shot = screenshot
+    if shot is None and _no_display():
+        print("posestudio: error: no display to open the window on (set DISPLAY, or render offscreen with "
+              "--screenshot OUT.png)", file=sys.stderr)
+        return 2
     app = _qapp(offscreen=shot is not None)
     window = create_window(project)
     if project and window.last_error and shot is None:

@@ -346,6 +346,12 @@ class MainWindow(PoseCommands, QMainWindow):
             device, backend = settings.value("engine/device"), settings.value("engine/backend")
             self.generation.bridge.configure(device, backend)
             self.device_label.setText(f"Device: {device}")
+            folder = str(settings.value("engine/models_dir", "") or "")
+            if folder:
+                import os
+
+                os.environ["POSESTUDIO_MODELS_DIR"] = folder
+            self.refresh_models()
 
     def about(self) -> None:
         QMessageBox.about(self, "About PoseStudio", f"PoseStudio {__version__}\nPose characters, repaint garments "
