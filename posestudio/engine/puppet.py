@@ -494,6 +494,29 @@ def fill_background(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return img
 
 
+def sides_from_parts(parsing: np.ndarray, parts: np.ndarray, label_set: str) -> np.ndarray:
+    """Left/right labels (left arm, right leg …) set from the body part each pixel lies
+    on in the target: a parser labels a back view's arms by image side, and a pose
+    change can turn the person round, but the target pose knows which arm is which."""
+    from posestudio.core import labels
+
+    try:
+        ls = labels.get(label_set)
+    except Exception:  # noqa: BLE001 - an unknown set has no sides to fix
+        return parsing
+    out = parsing.copy()
+    for a, b in ls.lr_pairs:
+        side = {a: ls.names[a].split()[0], b: ls.names[b].split()[0]}  # "left" / "right"
+        lab = {"left": a if side[a] == "left" else b, "right": b if side[a] == "left" else a}
+        sided = (parsing == a) | (parsing == b)
+        if not sided.any():
+            continue
+        for pid, name in enumerate(PARTS):
+            if name[:2] in ("l_", "r_"):
+                out[sided & (parts == pid)] = lab["left" if name[0] == "l" else "right"]
+    return out
+
+
 def _turns_away(src: Pose, dst: Pose) -> bool:
     """True when the source shows the face (nose or an eye) and the target none of it."""
     face = [0, 14, 15]
@@ -759,6 +782,7 @@ def puppet_warp(
             par.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
         )
         parsing_out = np.where(fg, carried, 0).astype(par.dtype)
+        parsing_out = sides_from_parts(parsing_out, label, label_set)
         if label_set == "spt10" and _turns_away(source_pose, target_pose):
             # the target shows the back of the head: the face becomes hair
             face = parsing_out == 1

@@ -143,7 +143,7 @@ def test_random_poses_sizes_and_visibility_never_break_the_warp():
         h, w = (int(v) for v in rng.integers(3, 90, 2))
         img = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
 
-        def rp():
+        def rp(w=w, h=h):
             if rng.random() < 0.5:
                 xy = rng.uniform(-0.5, 1.5, (18, 2)) * [w, h]
             else:
@@ -158,3 +158,27 @@ def test_random_poses_sizes_and_visibility_never_break_the_warp():
         r = puppet_warp(img, a, b, par)
         assert r.image.shape == img.shape and r.flow.shape == (h, w, 2) and np.isfinite(r.flow).all()
         assert np.isfinite(r.visibility).all()
+
+
+def _miou(a, b):
+    return np.mean([((a == lab) & (b == lab)).sum() / ((a == lab) | (b == lab)).sum() for lab in range(10)
+                    if ((a == lab) | (b == lab)).any()])  # fmt: skip
+
+
+@pytest.mark.parametrize("a,b", [("2_A", "2_B"), ("3_A", "3_B")])
+def test_carried_parsing_predicts_the_target_parsing_better_than_the_source(pair, samples_dir, a, b):
+    from PIL import Image
+
+    src, sp, _, tp, par = pair(a, b)
+    truth = np.array(Image.open(samples_dir / f"{b}_parsing.png"))
+    pred = puppet_warp(src, sp, tp, par).parsing
+    assert _miou(pred, truth) > _miou(par, truth)
+
+
+def test_arm_labels_follow_the_target_pose_sides():
+    from posestudio.engine.puppet import sides_from_parts
+
+    parsing = np.array([[6, 7, 6, 3]])  # a back-view parser labelled arms by image side
+    parts = np.array([[PARTS.index("r_forearm"), PARTS.index("l_upper_arm"), PARTS.index("torso"), 0]])
+    out = sides_from_parts(parsing, parts, "spt10")
+    assert out.tolist() == [[7, 6, 6, 3]]  # right arm, left arm; off the arms: kept
