@@ -76,12 +76,18 @@ def search_pseudo_targets(
     num_labels: int = 10,
     min_pose_distance: float = 0.05,
     work_height: int | None = 64,
+    candidates: int | None = 256,
     chunk: int = 64,
+    device: str | torch.device | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """For every item of a set (parsing (N,H,W) labels or (N,L,H,W), keypoints (N,18,2)
     pixels, visibility (N,18)) the index of its pseudo target S_pt* (eq. 1) and the cost;
-    -1 / inf where every other item is in a near-identical pose. ``size`` is the working
-    height (the search is coarse by nature; aspect kept), None keeps the input size."""
+    -1 / inf where every other item is in a near-identical pose.
+
+    ``work_height``: the search runs at this height (coarse by nature; aspect kept; None
+    keeps the input size). ``candidates``: eq. 1 is evaluated only on the K items in other
+    poses whose label-area histograms (the clothing type) are closest to the query's, so a
+    data set of N images costs O(N K) part alignments instead of O(N^2); None = all."""
     maps = to_one_hot(parsing, num_labels)
     n, _, h, w = maps.shape
     xy = xy.float()
@@ -92,21 +98,24 @@ def search_pseudo_targets(
         maps = F.interpolate(maps, size=size, mode="nearest")
         xy = (xy + 0.5) * torch.tensor([sx, sy]) - 0.5
         h, w = size
-    far = (
-        pose_distance(xy[:, None], visible[:, None], xy[None], visible[None]) >= min_pose_distance * h
-    )  # (N,N)
-    far.fill_diagonal_(False)
+    if device is not None:
+        maps, xy, visible = maps.to(device), xy.to(device), visible.to(device)
+    hist = maps.mean((2, 3))  # (N, L) share of each label
     best = torch.full((n,), -1, dtype=torch.long)
     best_cost = torch.full((n,), float("inf"))
     for i in range(n):
-        for start in range(0, n, chunk):
-            sl = slice(start, min(n, start + chunk))
-            ok = far[i, sl]
-            if not bool(ok.any()):
-                continue
-            cost = part_alignment_costs(maps[i], xy[i], visible[i], maps[sl], xy[sl], visible[sl])
-            cost = torch.where(ok, cost, torch.full_like(cost, float("inf")))
+        far = pose_distance(xy[i], visible[i], xy, visible) >= min_pose_distance * h
+        far[i] = False
+        idx = torch.nonzero(far).flatten()
+        if idx.numel() == 0:
+            continue
+        if candidates is not None and idx.numel() > candidates:
+            d = (hist[idx] - hist[i]).abs().sum(1)
+            idx = idx[d.topk(candidates, largest=False).indices]
+        for start in range(0, idx.numel(), chunk):
+            sub = idx[start : start + chunk]
+            cost = part_alignment_costs(maps[i], xy[i], visible[i], maps[sub], xy[sub], visible[sub])
             c, j = cost.min(0)
             if float(c) < float(best_cost[i]):
-                best_cost[i], best[i] = c, start + int(j)
+                best_cost[i], best[i] = float(c), int(sub[j])
     return best, best_cost

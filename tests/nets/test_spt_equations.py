@@ -172,3 +172,24 @@ def test_pseudo_label_search_prefers_same_clothing_and_excludes_same_pose(sample
         one_hot(labels_[0], "spt10"), torch.from_numpy(xy[:1]).float(), torch.from_numpy(vis[:1]),
     )  # fmt: skip
     assert costs.item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_pseudo_label_search_candidate_prefilter(samples_dir):
+    """With K candidates, eq. 1 only looks at the K items whose label shares (clothing
+    type) are closest: K=1 returns exactly that item."""
+    names = ["2_A", "2_B", "3_A", "3_B"]
+    items = [real_sample(samples_dir, n) for n in names]
+    lab = torch.from_numpy(np.stack([it["labels"] for it in items]).astype(np.int64))
+    xy = torch.from_numpy(np.stack([it["pose"].xy for it in items])).float()
+    vis = torch.from_numpy(np.stack([it["pose"].visible for it in items]).astype(np.float32))
+    full, _ = pseudo_labels.search_pseudo_targets(lab, xy, vis, candidates=None)
+    same, _ = pseudo_labels.search_pseudo_targets(lab, xy, vis, candidates=3)
+    assert torch.equal(full, same)
+    one, _ = pseudo_labels.search_pseudo_targets(
+        lab, xy, vis, candidates=1, min_pose_distance=0.0, work_height=None
+    )
+    hist = pseudo_labels.to_one_hot(lab, 10).mean((2, 3))
+    for i in range(4):
+        d = (hist - hist[i]).abs().sum(1)
+        d[i] = float("inf")
+        assert int(one[i]) == int(d.argmin())
