@@ -156,3 +156,31 @@ def test_onnx_safe_adaptive_pool_equals_torchs():
         x = torch.randn(2, 3, *hw)
         for s in (4, 6):
             assert torch.equal(adaptive_max_pool(x, s), F.adaptive_max_pool2d(x, s)), (hw, s)
+
+
+def test_part_crops_on_real_deepfashion_samples(samples_dir):
+    """On the four real samples, the head crop holds most face+hair pixels and little
+    else, and the torso crop holds the upper clothes and arms (SPT-10 parsing maps).
+    (Legs are not checked: knees and ankles are outside these close-up frames.)"""
+    import numpy as np
+
+    from posestudio.core.formats import csv_keypoints, label_png
+    from posestudio.core.pose import heatmaps
+
+    poses = csv_keypoints.read_all(samples_dir / "keypoints.csv")
+    assert len(poses) == 4
+    for name, pose in poses.items():
+        labels = label_png.read(samples_dir / name.replace(".jpg", "_parsing.png"))
+        hm = torch.from_numpy(heatmaps(pose, *labels.shape))[None]
+
+        head, torso = (
+            part_box_mask(hm[:, list(PARTS[p])], margin=16)[0, 0].numpy() > 0.5 for p in ("head", "torso")
+        )
+
+        def share(mask, ids, labels=labels):
+            sel = np.isin(labels, ids)
+            return (mask & sel).sum() / sel.sum()
+
+        assert share(head, (1, 2)) > 0.75, name  # face, hair
+        assert share(head, (3, 4, 5, 8, 9)) < 0.2, name  # clothes and legs mostly outside
+        assert share(torso, (3, 6, 7)) > 0.95, name  # upper clothes, arms
