@@ -140,7 +140,8 @@ class _Drawer:
         sh, el, wr = (RSH, REL, RWR) if s == "r" else (LSH, LEL, LWR)
         lab = self.arm_label[s]
         pid = cv.part(lab, SKIN)
-        cv.capsule(pid, xy[sh], xy[el], b.arm_w * u, b.forearm_w * 1.1 * u)
+        # start a little down the arm so the deltoid's round end does not poke above the shoulder line
+        cv.capsule(pid, _lerp(xy[sh], xy[el], 0.1), xy[el], b.arm_w * u, b.forearm_w * 1.1 * u)
         cv.capsule(pid, xy[el], xy[wr], b.forearm_w * 1.05 * u, b.forearm_w * 0.8 * u)
         fore = xy[wr] - xy[el]
         n = max(np.hypot(*fore), 1e-6)

@@ -69,7 +69,7 @@ def build(app: Appearance, angles: dict, neck_xy, unit: float, view: str = "fron
     xy[RSH], xy[LSH] = neck - p * b.shoulder * cy * unit, neck + p * b.shoulder * cy * unit
     xy[RHI], xy[LHI] = hip_c - p * b.hip * cy * unit, hip_c + p * b.hip * cy * unit
 
-    def limb(j0, j1, bone, length, width_name=None):
+    def limb(j0, j1, bone, length):
         fs = a.get("fs_" + bone, 1.0)
         xy[j1] = xy[j0] + _d(a[bone]) * length * fs * unit
 
