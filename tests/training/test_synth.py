@@ -218,3 +218,17 @@ def test_screen_sides_option_labels_back_view_arms_by_screen_side():
     assert _label_at(person.parsing, person.pose, 3) == R_ARM  # right elbow, on screen right
     assert _label_at(screen.parsing, screen.pose, 3) == L_ARM  # LIP-parser convention
     np.testing.assert_array_equal(labels.get("spt10").swap_table()[person.parsing], screen.parsing)
+
+
+def test_renderer_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from posestudio.training.synth import MannequinGenerator\n"
+        "from posestudio.training.synth.faces import FaceGenerator\n"
+        "MannequinGenerator(64, 44).sample(0); FaceGenerator(32).sample(0)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
