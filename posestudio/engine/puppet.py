@@ -175,6 +175,32 @@ def _body_scale(src: Pose, dst: Pose) -> float:
     return float(np.clip(ss / sd, 0.25, 4.0))
 
 
+_TWIN = {n: ("l" if n[0] == "r" else "r") + n[1:] for n in _SEGMENTS}
+
+
+def mirrored_limbs(
+    src: Pose, dst: Pose, mats: dict[str, np.ndarray], has_pixels: set[str]
+) -> dict[str, np.ndarray]:
+    """Backward maps for limbs the target shows but the source does not (no pixels, or a
+    joint missing there): read from the twin limb on the other side, mirrored across the
+    bone, as an artist would copy the visible arm. Returns {limb: 2x3 map}."""
+    g = _body_scale(src, dst)
+    flip = np.linalg.det(mats["torso"][:, :2]) < 0
+    out = {}
+    for name, (a, b, _) in _SEGMENTS.items():
+        twin = _TWIN[name]
+        ta, tb, _ = _SEGMENTS[twin]
+        own_ok = name in has_pixels and src.visible[a] and src.visible[b]
+        if own_ok or twin not in has_pixels or not (dst.visible[a] and dst.visible[b]):
+            continue
+        if not (src.visible[ta] and src.visible[tb]):
+            continue
+        m = _segment_map(dst.xy[a], dst.xy[b], src.xy[ta], src.xy[tb], g, not flip)
+        if m is not None:
+            out[name] = m
+    return out
+
+
 def torso_silhouette(pose: Pose, torso_mask: np.ndarray) -> tuple[float, float] | None:
     """(width, offset) of the torso's silhouette across its axis in the source, measured
     on ``torso_mask`` (e.g. the upper-clothes label) at 40/50/60 % of the way from the
@@ -629,6 +655,7 @@ def puppet_warp(
     label_set: str = "spt10",
     complete_body: bool = True,
     use_silhouette: bool = True,
+    borrow_limbs: bool = True,
 ) -> Warp:
     """Warp the person in ``image`` (uint8 HxWx3 RGB, any size) from ``source_pose``
     to ``target_pose`` (both in this image's pixels). The body mask comes from
@@ -696,15 +723,23 @@ def puppet_warp(
     edges = _cut_edges(body)
     pad = max(2, size // 4) if any(edges) else 0
     boxes = _part_boxes(codes)
+    # a limb hidden in the source but shown in the target borrows its mirror twin
+    source_of = {name: name for name in PARTS}
+    if borrow_limbs and not same_pose:
+        for name, m in mirrored_limbs(source_pose, target_pose, mats, {PARTS[k] for k in boxes}).items():
+            mats[name] = m
+            source_of[name] = _TWIN[name]
     warped_parts: dict[str, tuple[tuple[int, int, int, int], np.ndarray]] = {}
     for name in order:
-        pid = _P[name]
+        pid = _P[source_of[name]]
         if pid not in boxes:
             continue
         bx0, by0, bx1, by1 = boxes[pid]
         sub = codes[by0:by1, bx0:bx1]
         part = np.zeros((h, w), np.uint8)
-        part[by0:by1, bx0:bx1] = (sub == 2 * pid + 1) * np.uint8(1) + (sub == 2 * pid + 2) * np.uint8(2)
+        part[by0:by1, bx0:bx1] = (sub == 2 * pid + 2) * np.uint8(2)
+        if source_of[name] == name:  # a borrowed limb leaves its twin's surroundings behind
+            part[by0:by1, bx0:bx1] += (sub == 2 * pid + 1) * np.uint8(1)
         m = mats[name].copy()
         if pad:
             part = _pad_edges(part, pad, edges)

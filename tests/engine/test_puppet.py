@@ -182,3 +182,22 @@ def test_arm_labels_follow_the_target_pose_sides():
     parts = np.array([[PARTS.index("r_forearm"), PARTS.index("l_upper_arm"), PARTS.index("torso"), 0]])
     out = sides_from_parts(parsing, parts, "spt10")
     assert out.tolist() == [[7, 6, 6, 3]]  # right arm, left arm; off the arms: kept
+
+
+def test_a_limb_hidden_in_the_source_borrows_its_mirror_twin():
+    import cv2
+
+    h, w = 256, 176
+    p = default_pose(w, h)
+    img = np.full((h, w, 3), 200, np.uint8)
+    for a, b in ((5, 6), (6, 7)):  # paint the left arm green
+        cv2.line(
+            img, tuple(np.round(p.xy[a]).astype(int)), tuple(np.round(p.xy[b]).astype(int)), (0, 255, 0), 9
+        )
+    src = Pose(p.xy, p.visible.copy())
+    src.visible[[3, 4]] = False  # the right elbow and wrist are hidden in the source
+    out = puppet_warp(img, src, p).image
+    mid = np.round((p.xy[3] + p.xy[4]) / 2).astype(int)
+    assert out[mid[1], mid[0], 1] > 200 and out[mid[1], mid[0], 0] < 80  # a (green) right forearm
+    off = puppet_warp(img, src, p, borrow_limbs=False).image
+    assert off[mid[1], mid[0], 1] < 220 or off[mid[1], mid[0], 0] > 150  # without borrowing: none
