@@ -48,6 +48,14 @@ class Document:
         doc.layers.append(PoseLayer("Pose", [start]))
         return doc
 
+    def snapshot(self) -> Document:
+        """An independent copy (layers, poses, pixels, keyframes, settings, path) that
+        another thread may save while this one keeps editing."""
+        doc = Document(self.width, self.height, [l.clone() for l in self.layers], self.keyframes,
+                       dict(self.generator), dict(self.meta))
+        doc.path = self.path
+        return doc
+
     # -- queries ----------------------------------------------------------------
     @property
     def size(self) -> tuple[int, int]:

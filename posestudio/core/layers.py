@@ -13,6 +13,7 @@ inspection). Index 0 is the bottom of the stack.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,16 @@ class Layer:
 
     def props(self) -> dict:
         return {p: getattr(self, p) for p in PROPERTIES}
+
+    def clone(self) -> Layer:
+        """An independent copy with the same id and no listeners (snapshots, autosave)."""
+        new = copy.copy(self)
+        new.events = Emitter()
+        if isinstance(getattr(self, "data", None), np.ndarray):
+            new.data = self.data.copy()
+        if isinstance(getattr(self, "poses", None), list):
+            new.poses = [p.copy() for p in self.poses]
+        return new
 
     def data_changed(self, **info) -> None:
         """Tell listeners that the layer's pixels or poses changed (``info`` says where)."""

@@ -25,6 +25,9 @@ from posestudio.ui.undo import EditCommand, make_stack
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 POSE_SUFFIXES = {".json", ".csv"}
 MAX_FILE_BYTES = 512 << 20  # anything bigger is not a picture or a pose an artist meant to open
+# The editor keeps the picture, its on-screen copy and thumbnails in memory: 80 megapixels
+# (e.g. 10000 x 8000) stays well inside a desktop's memory and opens in seconds.
+MAX_EDITOR_PIXELS = 80_000_000
 
 
 def autosave_interval_ms() -> int:
@@ -41,6 +44,7 @@ class Session(QObject):
     error = Signal(str)
     message = Signal(str)
     autosaved = Signal(str)
+    _autosave_done = Signal(object, int)  # error or None, undo index; emitted from the saving thread
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,6 +56,9 @@ class Session(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(autosave_interval_ms())
         self._timer.timeout.connect(self.autosave_now)
+        self._saver = None  # one background thread for autosaves, made on first use
+        self._saving = False
+        self._autosave_done.connect(self._autosave_finished)
         self._timer.start()
 
     def _clean_changed(self, clean: bool) -> None:
@@ -106,7 +113,7 @@ class Session(QObject):
             if suffix == project.SUFFIX:
                 self.set_document(project.load_project(path))
             elif suffix in IMAGE_SUFFIXES:
-                img = project.read_image(path)
+                img = project.read_image(path, max_pixels=MAX_EDITOR_PIXELS)
                 self.set_document(Document.from_image(img, path.stem))
             elif suffix in POSE_SUFFIXES:
                 self.import_poses(path)
@@ -148,7 +155,7 @@ class Session(QObject):
 
         path = Path(path)
         try:
-            img = project.read_image(path)
+            img = project.read_image(path, max_pixels=MAX_EDITOR_PIXELS)
         except InputError as exc:
             self.error.emit(str(exc))
             return False
@@ -278,15 +285,37 @@ class Session(QObject):
         Image.fromarray(img).save(path)
 
     # -- autosave ------------------------------------------------------------------------------
-    def autosave_now(self) -> None:
-        if self.undo.index() == self._autosaved_index:
+    def autosave_now(self, wait: bool = False) -> None:
+        """Autosave if anything changed since the last one. The document is copied here
+        (a memory copy) and written by a background thread, so the window never waits
+        for PNG compression; ``wait`` blocks until written (tests, closing)."""
+        if self.undo.index() == self._autosaved_index or self._saving:
             return
-        try:
-            self.autosave.save(self.doc)
-        except OSError as exc:
-            self.message.emit(f"Autosave failed: {exc}")
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._saver is None:
+            self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posestudio-autosave")
+        snapshot, index = self.doc.snapshot(), self.undo.index()
+        self._saving = True
+
+        def write():
+            try:
+                self.autosave.save(snapshot)
+            except OSError as exc:
+                self._autosave_done.emit(exc, index)
+                return
+            self._autosave_done.emit(None, index)
+
+        fut = self._saver.submit(write)
+        if wait:
+            fut.result()
+
+    def _autosave_finished(self, error, index: int) -> None:
+        self._saving = False
+        if error is not None:
+            self.message.emit(f"Autosave failed: {error}")
             return
-        self._autosaved_index = self.undo.index()
+        self._autosaved_index = index
         self.autosaved.emit(str(self.autosave.path))
 
     def recoverable(self) -> list[project.RecoveryEntry]:
@@ -306,6 +335,9 @@ class Session(QObject):
     def close(self) -> None:
         """Normal exit: this session's autosave is no longer needed."""
         self._timer.stop()
+        if self._saver is not None:
+            self._saver.shutdown(wait=True)  # a late write must not recreate the files below
+            self._saver = None
         self.autosave.discard()
 
 

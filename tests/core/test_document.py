@@ -22,3 +22,19 @@ def test_generator_settings_emit():
     doc.events.connect(seen.append)
     doc.set_generator(model="puppet", live_preview=True)
     assert doc.generator["live_preview"] and seen[-1].type == "generator"
+
+
+def test_snapshot_is_independent():
+    from posestudio.core import edits
+
+    doc = Document.from_image(np.zeros((20, 10, 3), np.uint8))
+    snap = doc.snapshot()
+    layer = doc.pose_layer()
+    doc.apply(edits.MoveJoints(layer.id, 0, [0], layer.poses[0].xy[[0]], [[1.0, 2.0]]))
+    doc.image_layer().data[:] = 9
+    assert snap.pose_layer().poses[0].xy[0].tolist() != [1.0, 2.0]
+    assert snap.image_layer().data.max() == 0 and snap.pose_layer().id == layer.id
+    seen = []
+    snap.layers.events.connect(seen.append)
+    doc.image_layer().opacity = 0.5
+    assert seen == [] and snap.image_layer().opacity == 1.0

@@ -155,3 +155,15 @@ def test_screenshot_command_writes_png(tmp_path, sample_project, home_dir):
 
     img = np.array(Image.open(out))
     assert img.shape[0] > 500 and img.shape[1] > 800 and img.std() > 10
+
+
+def test_autosave_runs_in_the_background_and_close_discards_it(window, qtbot):
+    s = window.session
+    window.actions["mirror_pose"].trigger()
+    with qtbot.waitSignal(s.autosaved, timeout=30000):
+        s.autosave_now()
+    assert s.autosave.path.exists() and s.autosave.info_path.exists()
+    s.autosave_now()  # nothing changed since: no second write
+    assert not s._saving
+    window.close()
+    assert not s.autosave.path.exists() and not s.autosave.info_path.exists()
