@@ -352,7 +352,8 @@ class SynthPairs(Dataset):
         src, tgt = self.gen.pair(i)
         out = {}
         for prefix, s in (("source", src), ("target", tgt)):
-            out.update(person_tensors(prefix, s.image, s.pose, self.size, self.sigma, s.parsing, "spt10",
+            # from LIP-20 (which keeps the shoes) so scm8 gets its shoe region; LIP -> SPT-10 is exact
+            out.update(person_tensors(prefix, s.image, s.pose, self.size, self.sigma, s.parsing_lip, "lip20",
                                       self.label_set))  # fmt: skip
         return out
 

@@ -232,3 +232,18 @@ def test_renderer_does_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_lip_map_keeps_the_shoes_and_converts_back_exactly():
+    gen = MannequinGenerator(H, W, seed=2)
+    seen_shoes = False
+    for i in range(6):
+        s = gen.sample(i)
+        lip = s.parsing_lip
+        np.testing.assert_array_equal(labels.convert(lip, "lip20", "spt10"), s.parsing)
+        eight = labels.convert(lip, "lip20", "scm8")
+        shoes = eight == labels.get("scm8").index("shoes")
+        np.testing.assert_array_equal(shoes, s.shoes)
+        assert np.isin(s.parsing[shoes], (L_LEG, R_LEG)).all()
+        seen_shoes |= bool(shoes.any())
+    assert seen_shoes

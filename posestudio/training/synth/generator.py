@@ -16,7 +16,7 @@ import numpy as np
 from posestudio.core import labels
 from posestudio.core.pose import Pose
 from posestudio.training.synth.appearance import Appearance, random_appearance
-from posestudio.training.synth.mannequin import render
+from posestudio.training.synth.mannequin import SHOE, render
 from posestudio.training.synth.poses import Figure, figure_from_pose, random_figure
 from posestudio.training.synth.textures import render_background
 
@@ -28,11 +28,29 @@ class MannequinSample:
     parsing: np.ndarray  # (H, W) uint8, SPT-10 labels
     figure: Figure
     appearance: Appearance
+    shoes: np.ndarray | None = None  # (H, W) bool: shoe pixels (labelled leg in SPT-10)
 
     @property
     def parsing8(self) -> np.ndarray:
-        """The 8-region (scm8) map, converted from SPT-10 with ``core.labels.convert``."""
+        """The 8-region (scm8) map, converted from SPT-10 with ``core.labels.convert``
+        (SPT-10 has no shoes, so neither has this map; see :attr:`parsing_lip`)."""
         return labels.convert(self.parsing, "spt10", "scm8")
+
+    @property
+    def parsing_lip(self) -> np.ndarray:
+        """LIP-20 map: SPT-10 converted, plus left/right shoes where shoes are drawn.
+        ``labels.convert(parsing_lip, "lip20", "scm8")`` has the shoe region;
+        converting it back to SPT-10 gives :attr:`parsing` exactly."""
+        return lip_with_shoes(self.parsing, self.shoes)
+
+
+def lip_with_shoes(parsing: np.ndarray, shoes: np.ndarray | None) -> np.ndarray:
+    lip = labels.convert(parsing, "spt10", "lip20")
+    if shoes is not None:
+        lip_set, spt = labels.get("lip20"), labels.get("spt10")
+        for leg, shoe in (("left leg", "left shoe"), ("right leg", "right shoe")):
+            lip[shoes & (parsing == spt.index(leg))] = lip_set.index(shoe)
+    return lip
 
 
 def load_real_poses(csv_path: str | Path) -> list[Pose]:
@@ -85,7 +103,7 @@ class MannequinGenerator:
         app, bg, framing = self.character(i)
         fig = self.figure(app, framing, i, j)
         r = render(app, fig, self.height, self.width, bg, self.sides)
-        return MannequinSample(r.image, r.pose, r.parsing, fig, app)
+        return MannequinSample(r.image, r.pose, r.parsing, fig, app, r.part_layer == SHOE)
 
     def pair(self, i: int, j: int = 0, k: int = 1) -> tuple[MannequinSample, MannequinSample]:
         """The same character in poses ``j`` and ``k`` (source, target)."""
