@@ -91,3 +91,37 @@ def test_commands_without_a_pose_layer_give_messages_not_crashes(window, tmp_pat
         window.session.export_openpose(tmp_path / "x.json")
     window.session.undo.undo()
     assert doc.pose_layer() is layer
+
+
+def test_wheel_zooms_about_the_mouse(window, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    view = window.view
+    z0 = view.zoom
+    pos = QPointF(200, 200)
+    scene_before = view.mapToScene(pos.toPoint())
+    ev = QWheelEvent(pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
+                     Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), ev)
+    assert abs(view.zoom - z0 * 1.25) < 1e-9
+    after = view.mapToScene(pos.toPoint())
+    assert abs(after.x() - scene_before.x()) < 2 / view.zoom + 1 and abs(after.y() - scene_before.y()) < 2 / view.zoom + 1
+
+
+def test_sample_project_opens_from_the_menu(window):
+    window.open_file(str(paths.resources_dir() / "samples" / "deepfashion_2A.psproj"))
+    window.actions["mirror_pose"].trigger()
+    window.session.undo.setClean()
+    window.actions["open_sample"].trigger()
+    doc = window.session.doc
+    assert doc.path.name == "deepfashion_2A.psproj" and doc.image_layer().name.startswith("2_A")
+    assert sorted(doc.keyframes) == [0, 24] and doc.source_pose() is not None
+
+
+def test_pose_library_is_stored_in_the_config_folder(window):
+    from posestudio.ui.panels.pose_library import PoseLibrary, library_path
+
+    window.save_to_library("kept")
+    assert library_path().parent == paths.config_dir() and library_path().is_file()
+    assert "kept" in PoseLibrary().poses  # a fresh library reads it back

@@ -108,7 +108,13 @@ class CanvasView(QGraphicsView):
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom_by(1.25**steps, anchor_under_mouse=True)
+            # keep the image point under the mouse where it is
+            pos = event.position().toPoint()
+            before = self.mapToScene(pos)
+            self.zoom_by(1.25**steps)
+            delta = self.mapFromScene(before) - pos
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() + delta.y())
         event.accept()
 
     # -- painting ----------------------------------------------------------------------
