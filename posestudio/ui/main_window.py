@@ -73,6 +73,14 @@ class MainWindow(PoseCommands, QMainWindow):
             "joint": self._dock("Joint", self.joint_panel, left, "joint_dock"),
             "library": self._dock("Pose Library", self.library_panel, left, "library_dock"),
         }
+        from PySide6.QtWidgets import QUndoView
+
+        history = QUndoView(self.session.undo)
+        history.setEmptyLabel("Opened")
+        history.setToolTip("Every change, oldest first: click a step to go back to it")
+        self.docks["history"] = self._dock("History", history, left, "history_dock")
+        self.tabifyDockWidget(self.docks["library"], self.docks["history"])
+        self.docks["library"].raise_()
 
     def _setup_menus(self) -> None:
         a, mb = self.actions, self.menuBar()

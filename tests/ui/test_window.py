@@ -125,3 +125,12 @@ def test_pose_library_is_stored_in_the_config_folder(window):
     window.save_to_library("kept")
     assert library_path().parent == paths.config_dir() and library_path().is_file()
     assert "kept" in PoseLibrary().poses  # a fresh library reads it back
+
+
+def test_history_dock_jumps_back(window):
+    history = window.docks["history"].widget()
+    for _ in range(3):
+        window.actions["rotate_left"].trigger()
+    assert history.model().rowCount() == 4  # "Opened" + 3 steps
+    history.setCurrentIndex(history.model().index(1, 0))
+    assert window.session.undo.index() == 1
