@@ -233,3 +233,17 @@ def test_space_drag_pans(window, qtbot):
     QTest.keyRelease(view, Qt.Key.Key_Space)
     assert view.verticalScrollBar().value() == v0 + 40
     assert window.session.undo.count() == 0  # panning edits nothing
+
+
+def test_arrow_keys_nudge_selected_joints(window, qtbot):
+    layer = window.session.pose_layer()
+    before = layer.poses[0].copy()
+    window.select_joint(0, R_WRIST)
+    window.view.setFocus()
+    QTest.keyClick(window.view, Qt.Key.Key_Right)
+    QTest.keyClick(window.view, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+    assert np.allclose(layer.poses[0].xy[R_WRIST], before.xy[R_WRIST] + [1, -10])
+    assert window.session.undo.count() == 2
+    window.session.undo.undo()
+    window.session.undo.undo()
+    assert layer.poses[0] == before

@@ -62,6 +62,14 @@ class JointItem(QGraphicsEllipseItem):
             self._style()
             self.setToolTip(skeleton.JOINTS[self.joint].replace("_", " ") + (" (hidden)" if hidden else ""))
 
+    def hoverEnterEvent(self, event) -> None:
+        self.setScale(1.5)  # show what a click would grab
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.setScale(1.0)
+        super().hoverLeaveEvent(event)
+
     def paint(self, painter, option, widget=None) -> None:
         # restyle on selection here, not in itemChange: PySide6's itemChange
         # override leaks a reference to None per call and crashes after many edits

@@ -317,7 +317,32 @@ class CanvasView(QGraphicsView):
             d["layer"].set_pose(d["person"], d["start"])
 
     # -- keys ----------------------------------------------------------------------------
+    NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+
+    def nudge(self, dx: float, dy: float) -> bool:
+        """Move the selected joints by (dx, dy) image pixels: one undo step per press."""
+        by_person: dict = {}
+        for item in self.canvas.selected_joints():
+            by_person.setdefault((item.layer_id, item.person), []).append(item.joint)
+        if not by_person:
+            return False
+        parts = []
+        for (layer_id, person), joints in by_person.items():
+            joints = sorted(joints)
+            xy = self._layer(layer_id).poses[person].xy[joints]
+            parts.append(MoveJoints(layer_id, person, joints, xy, xy + (dx, dy), text="Nudge joints"))
+        from posestudio.core.edits import Compound
+
+        self.push_edit(parts[0] if len(parts) == 1 else Compound(parts, "Nudge joints"), False)
+        return True
+
     def keyPressEvent(self, event) -> None:
+        if event.key() in self.NUDGE and self._drag is None:
+            step = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
+            dx, dy = self.NUDGE[event.key()]
+            if self.nudge(dx * step, dy * step):
+                event.accept()
+                return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
