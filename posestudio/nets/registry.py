@@ -1,9 +1,9 @@
 """The generator interface and registry shared by every arch.
 
 A generator is an ``nn.Module`` subclass of :class:`Generator` that declares
-its named inputs (``INPUTS``), what it returns (``OUTPUTS``: always ``image``
-first, then intermediates an artist may show as layers), and which tasks it
-serves. ``forward(**inputs)`` returns a dict of tensors.
+its named inputs (``INPUTS``), what it returns (``OUTPUTS``: the primary
+output first — ``image`` for image generators, ``parsing`` for SPT's H_S —
+then intermediates an artist may show as layers), and which tasks it serves. ``forward(**inputs)`` returns a dict of tensors.
 
 Arch modules register themselves with :func:`register`; :func:`build` imports
 them lazily by name so that asking for one arch never imports the others.
@@ -61,7 +61,7 @@ class Generator(nn.Module):
 
     arch: str = ""
     INPUTS: dict[str, InputSpec] = {}
-    OUTPUTS: tuple[str, ...] = ("image",)
+    OUTPUTS: tuple[str, ...] = ("image",)  # primary output first
 
     def __init__(self, height: int = 256, width: int = 176, **config):
         super().__init__()
