@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -94,6 +95,14 @@ def write_png(path: Path, image: np.ndarray) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    if (image.shape[1], image.shape[0]) == (w, h):
+        return image
+    shrink = w < image.shape[1] or h < image.shape[0]
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
 def render_sequence(
     doc_or_inputs,
     timeline: Timeline,
@@ -106,6 +115,7 @@ def render_sequence(
     template: str = DEFAULT_TEMPLATE,
     keep_images: bool | None = None,
     model: str | None = None,
+    size: tuple[int, int] | None = None,
 ) -> RenderedSequence:
     """Render ``frames`` (default: the timeline's range) of ``timeline``.
 
@@ -114,7 +124,8 @@ def render_sequence(
     every frame; when ``cancel`` is set the render stops before the next frame
     and returns what it finished (``cancelled=True``). With ``out_dir`` each
     frame is written there as ``template`` (``{frame}`` = the frame number).
-    ``keep_images`` (default: True without ``out_dir``) keeps the pictures in memory."""
+    ``keep_images`` (default: True without ``out_dir``) keeps the pictures in memory.
+    ``size`` = (width, height) resizes every frame before it is kept or written."""
     inputs = doc_or_inputs if isinstance(doc_or_inputs, SequenceInputs) else \
         SequenceInputs.from_document(doc_or_inputs, model)
     if model is not None:
@@ -148,12 +159,13 @@ def render_sequence(
 
         results = engine.render_batch(requests, progress=step, cancel=cancel)
         for f, r in zip(chunk, results, strict=False):  # fewer results when cancelled
+            image = r.image if size is None else _resize(r.image, size)
             res.frames.append(f)
             if keep:
-                res.images.append(r.image)
+                res.images.append(image)
             if out is not None:
                 p = frame_path(out, f, template)
-                write_png(p, r.image)
+                write_png(p, image)
                 res.paths.append(p)
             res.warnings.extend(w for w in r.warnings if w not in res.warnings)
         if len(results) < len(chunk):
