@@ -52,7 +52,8 @@ def part_alignment_costs(
 ) -> torch.Tensor:
     """Eq. 1's objective for one query (L,H,W one-hot, keypoints (18,2)/(18,)) against N
     candidates (N,L,H,W), keypoints in pixels of these maps. Returns (N,) costs: the
-    per-pixel mean of the squared differences summed over the ten parts."""
+    per-pixel mean of the squared differences summed over the ten parts (soft maps are
+    taken at their arg-max label)."""
     n, nl, h, w = candidates.shape
     q_rect = spt_parts.part_rectangles(query_xy[None], query_vis[None], h, w)
     c_rect = spt_parts.part_rectangles(cand_xy, cand_vis, h, w)
@@ -61,12 +62,19 @@ def part_alignment_costs(
     q_expand = {k: v.expand(n, *v.shape[1:]) for k, v in q_rect.items()}
     grid, _ = spt_parts.part_affine_grids(c_rect, q_expand, h, w, h, w)  # (N,P,h,w,2)
     p = grid.shape[1]
-    src_parts = (q_masks.unsqueeze(1) * query.unsqueeze(0)).unsqueeze(0).expand(n, p, nl, h, w)
-    warped = F.grid_sample(
-        src_parts.reshape(n * p, nl, h, w), grid.reshape(n * p, h, w, 2), mode="nearest", align_corners=False
-    ).reshape(n, p, nl, h, w)  # f_j(B_ps^j * S_ps)
-    target = c_masks.unsqueeze(2) * candidates.unsqueeze(1)  # B_p^j * S_p
-    return (target - warped).pow(2).sum((1, 2)).mean((-2, -1))
+    # For one-hot maps, ||B_c onehot(l_c) - B_w onehot(l_w)||^2 = B_c + B_w - 2 B_c B_w [l_c == l_w]
+    # per pixel, so it is enough to warp (nearest) each source part's mask and label index
+    # instead of its L one-hot channels.
+    q_lab = query.argmax(0).to(query.dtype)
+    src = torch.stack([q_masks, q_masks * 0 + q_lab], 1)  # (P,2,h,w)
+    src = src.unsqueeze(0).expand(n, p, 2, h, w).reshape(n * p, 2, h, w)
+    warped = F.grid_sample(src, grid.reshape(n * p, h, w, 2), mode="nearest", align_corners=False)
+    warped = warped.reshape(n, p, 2, h, w)  # f_j(B_ps^j * S_ps) as (mask, label)
+    w_mask, w_lab = warped[:, :, 0], warped[:, :, 1]
+    c_lab = candidates.argmax(1).to(query.dtype).unsqueeze(1)  # (N,1,h,w)
+    same = (w_lab == c_lab).to(query.dtype)
+    per = c_masks + w_mask - 2.0 * c_masks * w_mask * same
+    return per.sum(1).mean((-2, -1))
 
 
 def search_pseudo_targets(
