@@ -10,7 +10,8 @@ the background image, untouched. Face features are drawn last, only on face pixe
 
 Depth order (front view): long hair, far-side arm, legs (far first), bottom,
 top, neck/head/hair, near-side arm(s). Nearly frontal figures draw both arms in
-front of the torso; back views draw both arms behind it and the hair over the back.
+front of the torso; back views hide arms that reach across the front (and the far
+arm of a turned figure) behind the torso and draw the hair over the back.
 """
 
 from __future__ import annotations
@@ -135,6 +136,14 @@ class _Drawer:
         self.leg_label = {"r": R_LEG if person_r else L_LEG, "l": L_LEG if person_r else R_LEG}
 
     # -- limbs ------------------------------------------------------------------
+    def arm_crosses_body(self, s: str) -> bool:
+        """True when the wrist reaches into the inner half of the torso (arms folded, hand on
+        the chest or the other side): the forearm then lies in front of the body."""
+        wr = RWR if s == "r" else LWR
+        side = -1.0 if s == "r" else 1.0  # geometry side r is on screen left
+        off = float((self.xy[wr] - _lerp(self.xy[NECK], self.hip_c, 0.5)) @ self.p) * side
+        return off < 0.5 * self.b.shoulder * self.u
+
     def arm(self, s: str) -> None:
         b, u, cv, xy = self.b, self.u, self.cv, self.xy
         sh, el, wr = (RSH, REL, RWR) if s == "r" else (LSH, LEL, LWR)
@@ -276,7 +285,10 @@ class _Drawer:
             self.cv.ellipse(pid, bot, (rx * 1.1, rx * 0.45), -math.degrees(self.fig.lean))  # rounded ends
         elif style == "ponytail":
             side = -1.0 if sy >= 0 else 1.0
-            if abs(sy) < 0.3 and self.fig.view == "front":
+            if self.fig.view == "back":  # seen from behind: the tail hangs down the middle
+                c = hc + down * 0.35 * ry + self.t * 0.85 * ry + ph * sy * 0.3 * rx
+                self.cv.ellipse(pid, c, (rx * 0.38, ry * 1.0), -math.degrees(self.fig.lean))
+            elif abs(sy) < 0.3:
                 c = hc - down * 1.0 * ry
                 self.cv.ellipse(pid, c, (rx * 0.35, ry * 0.35), ang)
             else:
@@ -309,11 +321,14 @@ def _draw(app: Appearance, fig: Figure, cv: _Canvas, sides: str) -> tuple[int | 
     near = None if abs(fig.yaw) < FRONTAL_YAW else ("r" if fig.yaw > 0 else "l")
     far = None if near is None else ("l" if near == "r" else "r")
     back = fig.view == "back"
+    # Seen from behind, an arm reaching across the front of the body is hidden by the torso;
+    # arms beside the body stay visible.
+    behind = {s for s in ("r", "l") if back and (s == far or d.arm_crosses_body(s))}
     if not back:
         d.hair_back()
     if back:
-        d.arm("r")
-        d.arm("l")
+        for s in sorted(behind):
+            d.arm(s)
     elif far:
         d.arm(far)
     for s in (far, near) if near else ("r", "l"):
@@ -324,6 +339,10 @@ def _draw(app: Appearance, fig: Figure, cv: _Canvas, sides: str) -> tuple[int | 
     else:
         d.bottom()
         d.top()
+    if back:
+        for s in ("r", "l"):
+            if s not in behind:
+                d.arm(s)
     face = d.neck_and_face()
     if back:
         d.hair_back()
