@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--source-name", metavar="NAME", help="row of a CSV / image of a COCO file for the source pose"
     )
-    p.add_argument("--target-pose", metavar="POSE", help="target pose file (default: the source pose)")
+    p.add_argument("--target-pose", metavar="POSE", help="target pose file (default: the source pose file, row --target-name)")
     p.add_argument(
         "--target-name", metavar="NAME", help="row of a CSV / image of a COCO file for the target pose"
     )
@@ -85,7 +85,11 @@ def run(args) -> int:
 
     src = read_image(args.source)
     sp = read_pose(args.source_pose, args.source_name) if args.source_pose else None
-    tp = read_pose(args.target_pose, args.target_name) if args.target_pose else sp
+    if args.target_pose or (args.target_name and args.source_pose):
+        # --target-name alone picks another row of the source's pose file
+        tp = read_pose(args.target_pose or args.source_pose, args.target_name)
+    else:
+        tp = sp
     if args.task in ("pose", "parsing") and (sp is None or tp is None):
         raise InputError(f"--task {args.task} needs --source-pose and --target-pose")
 
