@@ -61,8 +61,8 @@ def frame_for(model_size: tuple[int, int], canvas_size: tuple[int, int], poses: 
         y0, y1 = y0 - 0.25 * bh, y1 + 0.15 * bh
         cx = (x0 + x1) / 2
         bh = y1 - y0
-        if bh > 0.75 * H:
-            y0, bh = min(0.0, y0), max(H, bh)
+        if 0.75 * H < bh <= 1.1 * H:  # a figure that fills the canvas: take its full height
+            y0, bh = 0.0, float(H)
         bw = max(bh * aspect, (x1 - x0) * 1.2)
         bh = bw / aspect
     else:  # letterbox the whole canvas

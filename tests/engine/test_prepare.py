@@ -61,3 +61,11 @@ def test_a_big_canvas_is_cropped_around_the_person_and_pasted_back():
     assert np.array_equal(out[:, :50], req.source_image[:, :50])  # untouched far outside
     alpha = prepare.feather_mask(frame)
     assert 0 < alpha[alpha > 0].min() < 1  # a feathered edge, not a hard one
+
+
+def test_a_deepfashion_canvas_keeps_its_scale_and_full_height(pair):
+    """256x256 DeepFashion images hold a 176-wide person strip: the crop is that strip, unscaled."""
+    _, sp, _, tp, _ = pair("2_A", "2_B")
+    frame = prepare.frame_for((256, 176), (256, 256), [sp, tp])
+    assert np.allclose(frame.matrix[:, :2], np.eye(2)) and frame.matrix[1, 2] == 0
+    assert 20 <= -frame.matrix[0, 2] <= 60
