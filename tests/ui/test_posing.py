@@ -247,3 +247,15 @@ def test_arrow_keys_nudge_selected_joints(window, qtbot):
     window.session.undo.undo()
     window.session.undo.undo()
     assert layer.poses[0] == before
+
+
+def test_pivot_marker_shows_the_selection_centre(window):
+    from posestudio.ui.canvas.skeleton_items import from_scene
+
+    assert not window.scene.pivot.isVisible()
+    window.actions["select_all"].trigger()
+    pose = window.session.pose_layer().poses[0]
+    assert window.scene.pivot.isVisible()
+    assert np.allclose(from_scene(window.scene.pivot.pos()), pose.xy[pose.visible].mean(0))
+    window.actions["deselect"].trigger()
+    assert not window.scene.pivot.isVisible()

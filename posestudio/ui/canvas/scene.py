@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsScene
 from posestudio.core.document import Document
 from posestudio.core.layers import Event, Layer, PoseLayer
 from posestudio.ui.canvas.render import layer_qimage
-from posestudio.ui.canvas.skeleton_items import JointItem, SkeletonItem
+from posestudio.ui.canvas.skeleton_items import JointItem, PivotItem, SkeletonItem, to_scene
 
 MARGIN = 0.5  # scene margin around the image, as a fraction of its size: room for joints outside
 
@@ -24,6 +24,8 @@ class CanvasScene(QGraphicsScene):
         super().__init__(parent)
         self.doc: Document | None = None
         self.items_by_id: dict[str, QGraphicsItem] = {}
+        self.pivot: PivotItem | None = None
+        self.selectionChanged.connect(self.update_pivot)
 
     # -- document ------------------------------------------------------------------
     size_changed = Signal()
@@ -32,8 +34,12 @@ class CanvasScene(QGraphicsScene):
         if self.doc is not None:
             self.doc.layers.events.disconnect(self._on_layers)
             self.doc.events.disconnect(self._on_doc)
+        self.pivot = None  # clear() deletes it and may emit selectionChanged meanwhile
         self.clear()
         self.items_by_id = {}
+        self.pivot = PivotItem()
+        self.addItem(self.pivot)
+        self.pivot.hide()
         self.doc = doc
         self._fit_rect()
         doc.events.connect(self._on_doc)
@@ -103,9 +109,27 @@ class CanvasScene(QGraphicsScene):
             item = self.items_by_id.get(ev.layer.id)
             if isinstance(item, SkeletonItem):
                 item.refresh(ev.info.get("person"), ev.info.get("joints"))
+                self.update_pivot()
             elif isinstance(item, QGraphicsPixmapItem):
                 item.setPixmap(QPixmap.fromImage(layer_qimage(ev.layer)))
         self.layers_rendered.emit()
+
+    def update_pivot(self) -> None:
+        """Show the pivot at the centre of the selected joints when two or more are selected."""
+        if self.pivot is None:
+            return
+        sel = self.selected_joints()
+        if len(sel) < 2:
+            self.pivot.hide()
+            return
+        import numpy as np
+
+        from posestudio.ui.canvas import posing
+
+        layer = self.doc.layers.by_id(sel[0].layer_id)
+        joints = [j.joint for j in sel if j.layer_id == layer.id and j.person == sel[0].person]
+        self.pivot.setPos(to_scene(*np.asarray(posing.pivot_of(layer.poses[sel[0].person], joints))))
+        self.pivot.show()
 
     # -- queries -------------------------------------------------------------------
     def skeleton(self, layer_id: str) -> SkeletonItem | None:

@@ -186,3 +186,30 @@ class SkeletonItem(QGraphicsItem):
     def joint_items(self):
         for items in self.joints:
             yield from items
+
+
+class PivotItem(QGraphicsItem):
+    """The centre that Ctrl+drag rotates and Alt+drag scales the selection about."""
+
+    SIZE = 7.0
+
+    def __init__(self):
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setZValue(10_000)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setToolTip("Pivot of the selection: Ctrl+drag rotates about it, Alt+drag scales")
+
+    def boundingRect(self) -> QRectF:
+        s = self.SIZE + 2
+        return QRectF(-s, -s, 2 * s, 2 * s)
+
+    def paint(self, painter, option, widget=None) -> None:
+        s = self.SIZE
+        for color, width in ((QColor(0, 0, 0, 180), 3.0), (QColor(255, 255, 0), 1.2)):
+            pen = QPen(color, width)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawLine(QLineF(-s, 0, s, 0))
+            painter.drawLine(QLineF(0, -s, 0, s))
+            painter.drawEllipse(QRectF(-s / 2, -s / 2, s, s))
