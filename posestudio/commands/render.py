@@ -42,6 +42,7 @@ def add_parser(sub) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--batch", type=int, default=8, help="frames per engine batch (default 8)")
     p.add_argument("--template", default=None, help="frame file names, e.g. 'walk_{frame:04d}.png'")
+    p.add_argument("--stats", metavar="OUT.json", help="write frames, seconds and frames per second as JSON")
     p.add_argument("--keep-frames", action="store_true", help="keep OUT.frames/ after writing a video or animation")
     p.set_defaults(func=run)
 
@@ -72,9 +73,11 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
 
 
 def run(args) -> int:
+    import json
     import signal
     import sys
     import threading
+    import time
 
     from tqdm import tqdm
 
@@ -139,12 +142,21 @@ def run(args) -> int:
         print(f"posestudio: interrupted after {len(res.frames)} of {len(frames)} frames; "
               f"the finished frames are in {frames_dir}", file=sys.stderr)
         return 130
-    if fmt == "png":
-        print(f"{out}: {len(res.frames)} frames")
-        return 0
-    by_frame = dict(zip(res.frames, res.images, strict=True))
-    sx.export_images(out, [by_frame[f] for f in order], fmt, fps=timeline.fps, loop=loop)
-    if not args.keep_frames:
-        shutil.rmtree(frames_dir, ignore_errors=True)
-    print(f"{out}: {len(order)} frames at {timeline.fps:g} fps ({fmt})")
+    t0 = time.perf_counter()
+    if fmt != "png":
+        by_frame = dict(zip(res.frames, res.images, strict=True))
+        sx.export_images(out, [by_frame[f] for f in order], fmt, fps=timeline.fps, loop=loop)
+        if not args.keep_frames:
+            shutil.rmtree(frames_dir, ignore_errors=True)
+    encode = time.perf_counter() - t0
+    rate = len(res.frames) / res.seconds if res.seconds > 0 else 0.0
+    if args.stats:
+        stats = {"project": str(args.project), "format": fmt, "frames": len(res.frames),
+                 "size": list(size or (doc.width, doc.height)), "render_seconds": round(res.seconds, 4),
+                 "render_fps": round(rate, 3), "encode_seconds": round(encode, 4), "model": res.model,
+                 "backend": res.backend, "device": res.device, "batch": args.batch}
+        Path(args.stats).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.stats).write_text(json.dumps(stats, indent=1) + "\n")
+    print(f"{out}: {len(order)} frames at {timeline.fps:g} fps ({fmt}); rendered {len(res.frames)} frames "
+          f"in {res.seconds:.2f} s ({rate:.1f} frames/s, {res.model} on {res.backend}/{res.device})")
     return 0

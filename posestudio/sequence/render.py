@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,10 @@ class RenderedSequence:
     paths: list[Path] = field(default_factory=list)
     cancelled: bool = False
     warnings: list[str] = field(default_factory=list)
+    model: str = ""  # what made the frames (from the engine's results)
+    backend: str = ""
+    device: str = ""
+    seconds: float = 0.0  # wall time of the render, writing included
 
     def image(self, frame: int) -> np.ndarray:
         return self.images[self.frames.index(frame)]
@@ -142,6 +147,7 @@ def render_sequence(
         out.mkdir(parents=True, exist_ok=True)
     total = len(frames)
     res = RenderedSequence()
+    t0 = time.perf_counter()
     for start in range(0, total, batch):
         if cancel is not None and cancel.is_set():
             break
@@ -168,7 +174,9 @@ def render_sequence(
                 write_png(p, image)
                 res.paths.append(p)
             res.warnings.extend(w for w in r.warnings if w not in res.warnings)
+            res.model, res.backend, res.device = r.model, r.backend, r.device
         if len(results) < len(chunk):
             break
     res.cancelled = len(res.frames) < total
+    res.seconds = time.perf_counter() - t0
     return res

@@ -30,7 +30,7 @@ def test_gif_with_fps_and_size(project, tmp_path, capsys):
     with Image.open(out) as im:
         assert im.n_frames == 24 and im.size == (96, 96) and im.info["duration"] == 100
     assert not (tmp_path / "walk.gif.frames").exists()  # frames folder removed after a whole render
-    assert "24 frames at 10 fps" in capsys.readouterr().out
+    assert "24 frames at 10 fps (gif); rendered 24 frames" in capsys.readouterr().out
 
 
 def test_mp4_range_and_pingpong(project, tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -65,9 +67,41 @@ def test_inputs_and_model_from_document(doc):
     assert SequenceInputs.from_document(doc, model="puppet").model == "puppet"
 
 
-def test_sequence_package_stays_torch_and_qt_free():
-    code = ("import sys, posestudio.sequence, posestudio.commands.render, posestudio.sequence.project;"
-            "bad=[m for m in ('torch','PySide6','pyqtgraph','posestudio.ui','posestudio.nets') if m in sys.modules];"
-            "print(bad); sys.exit(1 if bad else 0)")
+FORBIDDEN = ("torch", "PySide6", "pyqtgraph", "shiboken6", "posestudio.ui", "posestudio.nets", "posestudio.training")
+
+
+def test_sequence_package_imports_only_core_and_engine():
+    """The layer rule for posestudio.sequence (no Qt, no ui, no torch of its own), checked on the source."""
+    root = Path(__file__).resolve().parents[2] / "posestudio"
+    files = [*sorted((root / "sequence").glob("*.py")), root / "commands" / "render.py"]
+    bad = []
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            bad += [f"{f.name}: {n}" for n in names if n.split(".")[0] in FORBIDDEN or n.startswith(FORBIDDEN)]
+    assert len(files) >= 4 and not bad, bad
+
+
+def test_puppet_sequence_render_stays_torch_and_qt_free(samples_dir):
+    code = f"""
+import sys
+import numpy as np
+from PIL import Image
+from posestudio.core.formats import read_poses
+from posestudio.core.timeline import Timeline
+from posestudio.engine import Engine
+from posestudio.sequence import SequenceInputs, render_sequence
+import posestudio.commands.render, posestudio.sequence.project
+d = {str(samples_dir)!r}
+sp = read_poses(d + "/keypoints.csv", name="2_A.jpg").first
+tp = read_poses(d + "/keypoints.csv", name="2_B.jpg").first
+img = np.array(Image.open(d + "/2_A.jpg").convert("RGB"))
+eng = Engine(); eng.force_sync(True)
+res = render_sequence(SequenceInputs(img, sp), Timeline({{0: [sp], 4: [tp]}}), eng, frames=[0, 2])
+assert len(res.images) == 2, res
+bad = [m for m in {FORBIDDEN!r} if m in sys.modules]
+print(bad); sys.exit(1 if bad else 0)
+"""
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
