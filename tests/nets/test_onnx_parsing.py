@@ -64,6 +64,7 @@ def _check(model: nn.Module, names: list[str], outputs: tuple[str, ...], tmp_pat
         output_names=list(outputs),
         opset_version=17,
         dynamo=False,
+        dynamic_axes={n: {0: "batch"} for n in [*names, *outputs]},
     )
     with torch.no_grad():
         ref = wrapped(*args)
@@ -73,17 +74,20 @@ def _check(model: nn.Module, names: list[str], outputs: tuple[str, ...], tmp_pat
         assert o.shape == tuple(r.shape), name
         err = np.abs(o - r.numpy()).max()
         assert err < 1e-3, f"{name}: max |onnx - torch| = {err:.2e}"
-    # the graph must not have baked the example pose in: swap the two poses and compare again
+    # the graph must not have baked the example pose in, and takes any batch size: run a
+    # batch of [original, poses swapped] (or [original, flipped]) and compare again
+    other = {n: inputs[n].flip(-1) for n in names}
     if "source_heatmaps" in inputs and "target_heatmaps" in inputs:
         other = dict(
             inputs, source_heatmaps=inputs["target_heatmaps"], target_heatmaps=inputs["source_heatmaps"]
         )
-        with torch.no_grad():
-            ref2 = wrapped(*(other[n] for n in names))
-        got2 = sess.run(list(outputs), {n: other[n].numpy() for n in names})
-        for name, r, o in zip(outputs, ref2, got2, strict=True):
-            assert np.abs(o - r.numpy()).max() < 1e-3, name
-        assert not np.allclose(got2[0], got[0])
+    batch = {n: torch.cat([inputs[n], other[n]]) for n in names}
+    with torch.no_grad():
+        ref2 = wrapped(*(batch[n] for n in names))
+    got2 = sess.run(list(outputs), {n: batch[n].numpy() for n in names})
+    for name, r, o in zip(outputs, ref2, got2, strict=True):
+        assert o.shape[0] == 2 and np.abs(o - r.numpy()).max() < 1e-3, name
+    assert not np.allclose(got2[0][1], got[0][0])
 
 
 @pytest.mark.parametrize("arch", ["spt-parsing", "spt-appearance", "scmnet", "scmnet-face"])
