@@ -77,6 +77,15 @@ def fit_pose(pose: Pose, src_hw: tuple[int, int], size: tuple[int, int]) -> Pose
     return Pose(xy, pose.visible & inside)
 
 
+def parsing_label_set(inputs: dict, default: str = "spt10") -> str:
+    """The label set a generator's parsing inputs use, from its ``INPUTS`` specs
+    (e.g. ``spt10`` for SPT, ``scm8`` for SCM-Net): pass it as a data set's ``label_set``."""
+    sets = {spec.label_set for spec in inputs.values() if spec.kind == "parsing" and spec.label_set}
+    if len(sets) > 1:
+        raise ValueError(f"parsing inputs use several label sets: {sorted(sets)}")
+    return sets.pop() if sets else default
+
+
 # -- reading ----------------------------------------------------------------------------
 def read_image(path: str | Path) -> np.ndarray:
     """(H, W, 3) uint8 RGB."""

@@ -211,3 +211,28 @@ def test_exported_synthetic_sets_read_back_exactly(tmp_path):
     f = faces[1]
     np.testing.assert_array_equal(f["edges"][0].numpy() * 255, FaceGenerator(64, seed=1).sample(1).edges)
     assert f["reference_parsing"].shape == (8, 64, 64)
+
+
+def test_every_generator_consumes_the_data_sets():
+    """Each registered arch (tiny preset) runs on a batch of the synthetic sets, keys and label
+    set taken from its INPUTS: the data sets speak the generators' language."""
+    from torch.utils.data import DataLoader
+
+    from posestudio.nets import registry
+    from posestudio.training.datasets import parsing_label_set
+
+    for arch in registry.list_archs():
+        net = registry.build(arch, "tiny").eval()
+        cfg = registry.preset_config(arch, "tiny")
+        h, w = cfg.get("height", 256), cfg.get("width", 176)
+        if "edges" in net.INPUTS:
+            ds = SynthFaces(length=1, size=h)
+        else:
+            ds = SynthPairs(length=1, size=(h, w), label_set=parsing_label_set(net.INPUTS))
+        batch = next(iter(DataLoader(ds, batch_size=1)))
+        missing = [k for k in net.INPUTS if k not in batch]
+        assert not missing, (arch, missing)
+        with torch.no_grad():
+            out = net(**{k: batch[k] for k in net.INPUTS})
+        first = out[net.OUTPUTS[0]]
+        assert first.shape[0] == 1 and torch.isfinite(first).all(), arch
