@@ -20,6 +20,14 @@ CONTENT_LAYER = "conv2_1"
 STYLE_LAYER = "conv2_1"
 
 
+def vgg_features(weights_path=None):
+    """The frozen feature extractor Lambda of eqs. 7-8 (VGG-19 conv2_1; the user's ImageNet
+    weights when given, random otherwise — never downloaded)."""
+    from posestudio.nets.losses import VGG19Features
+
+    return VGG19Features(weights_path, layers=(CONTENT_LAYER,))
+
+
 # ---- H_S ---------------------------------------------------------------------------
 
 

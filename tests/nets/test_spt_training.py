@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from posestudio.nets import registry, spt
-from posestudio.nets.losses import VGG19Features
+from posestudio.nets import registry, spt, spt_losses
 from posestudio.nets.regressor import PoseRegressor, freeze, regressor_loss
 from posestudio.nets.spt_schedule import SPTTrainer
 from tests.nets.test_spt_data import synthetic_pair
@@ -23,7 +22,7 @@ def _trainer():
         d_a=spt.image_discriminator(ch=8),
         d_f=spt.image_discriminator(ch=8, n_layers=2),
         regressor=freeze(PoseRegressor(ch=8, n_res=1)),
-        features=VGG19Features(layers=("conv2_1",)),
+        features=spt_losses.vgg_features(),
         face_size=16,
     )
 
