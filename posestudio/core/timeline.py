@@ -200,6 +200,16 @@ class Timeline:
             raise KeyError(f"no keyframe at frame {frame}")
         self.set_keyframe(frame if dst is None else dst, [p.mirrored(width) for p in self.keyframes[frame]])
 
+    def previous_key(self, frame: int) -> int | None:
+        """The last keyframe before ``frame`` (the timeline's "previous key" button), or None."""
+        before = [k for k in self.keyframes if k < frame]
+        return max(before) if before else None
+
+    def next_key(self, frame: int) -> int | None:
+        """The first keyframe after ``frame``, or None."""
+        after = [k for k in self.keyframes if k > frame]
+        return min(after) if after else None
+
     def set_interpolation(self, frame: int, mode: str) -> None:
         """Mode of the segment that starts at keyframe ``frame`` (need not exist yet)."""
         if mode not in MODES:

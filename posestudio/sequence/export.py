@@ -23,14 +23,13 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 
 from posestudio.core.formats import PoseSet, skeleton_image, write_poses
 from posestudio.core.pose import Pose
 from posestudio.errors import InputError
-from posestudio.sequence.render import DEFAULT_TEMPLATE, frame_path, write_png
+from posestudio.sequence.render import DEFAULT_TEMPLATE, frame_path, resize_frame, write_png
 
 IMAGE_FORMATS = ("png", "gif", "apng", "webp", "mp4")
 SKELETON_FORMATS = ("openpose", "controlnet")
@@ -64,17 +63,7 @@ def resized(images: Sequence[np.ndarray], size: tuple[int, int] | None) -> list[
     """Frames at ``size`` = (width, height) (area filter when shrinking), or unchanged."""
     if size is None:
         return [np.ascontiguousarray(im) for im in images]
-    w, h = size
-    if w <= 0 or h <= 0:
-        raise InputError(f"output size must be positive, got {w}x{h}")
-    out = []
-    for im in images:
-        if im.shape[1] == w and im.shape[0] == h:
-            out.append(np.ascontiguousarray(im))
-            continue
-        shrink = w < im.shape[1] or h < im.shape[0]
-        out.append(cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC))
-    return out
+    return [np.ascontiguousarray(resize_frame(im, size)) for im in images]
 
 
 def _atomic_pillow(path: Path, images: list[np.ndarray], fmt: str, **params) -> Path:

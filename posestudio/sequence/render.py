@@ -100,8 +100,11 @@ def write_png(path: Path, image: np.ndarray) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def resize_frame(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` at ``size`` = (width, height): area filter when shrinking, cubic when growing."""
     w, h = size
+    if w <= 0 or h <= 0:
+        raise InputError(f"output size must be positive, got {w}x{h}")
     if (image.shape[1], image.shape[0]) == (w, h):
         return image
     shrink = w < image.shape[1] or h < image.shape[0]
@@ -165,7 +168,7 @@ def render_sequence(
 
         results = engine.render_batch(requests, progress=step, cancel=cancel)
         for f, r in zip(chunk, results, strict=False):  # fewer results when cancelled
-            image = r.image if size is None else _resize(r.image, size)
+            image = r.image if size is None else resize_frame(r.image, size)
             res.frames.append(f)
             if keep:
                 res.images.append(image)

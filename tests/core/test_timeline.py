@@ -91,6 +91,7 @@ def test_keyframe_operations(tl, poses):
     assert tl.delete_keyframe(15) == [b] and 15 not in tl.interpolation
     with pytest.raises(KeyError):
         tl.delete_keyframe(15)
+    assert (tl.previous_key(30), tl.next_key(30), tl.next_key(40), tl.previous_key(0)) == (20, 40, None, None)
     assert Timeline().pose_at(3) == [] and Timeline().frame_range() == (0, 0)
 
 
