@@ -105,8 +105,8 @@ def test_regressor_learns_heatmaps():
     first = None
     for _ in range(30):
         loss = regressor_loss(reg, img, b["source_heatmaps"])
-        first = first if first is not None else float(loss)
+        first = first if first is not None else loss.item()
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert float(loss) < 0.5 * first
+    assert loss.item() < 0.5 * first
