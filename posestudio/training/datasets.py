@@ -11,7 +11,8 @@ generator inputs (``source_image``, ``source_heatmaps``, ``target_heatmaps``,
 - :class:`FaceEdgeFolder`: CelebA-HQ-like ``images/`` + ``edges/`` (+ ``parsing/``).
 - :class:`SynthPairs`, :class:`SynthFaces`: the procedural generators of ``training.synth``.
 
-Images become RGB float ``x/255*2-1`` (C, H, W); heatmaps follow ``core.pose.heatmaps``
+``flip=p`` mirrors an item (both images of a pair) with probability p, swapping left/right
+joints and labels. Images become RGB float ``x/255*2-1`` (C, H, W); heatmaps follow ``core.pose.heatmaps``
 (sigma 6 by default); parsing maps are one-hot over the requested label set,
 converted with ``core.labels.convert``; ``*_labels`` hold the integer maps.
 Every image is fitted to the requested size by scaling to cover it and cropping
@@ -110,10 +111,15 @@ def pose_tensor(pose: Pose) -> torch.Tensor:
 
 def person_tensors(prefix: str, image: np.ndarray | None, pose: Pose, size: tuple[int, int], sigma: float,
                    parsing: np.ndarray | None = None, parsing_set: str = "spt10", label_set: str = "spt10",
-                   mask: bool = True) -> dict:  # fmt: skip
+                   mask: bool = True, flip: bool = False) -> dict:  # fmt: skip
     """The tensors of one person image, already at ``size``: ``{prefix}_image``, ``_heatmaps``,
-    ``_pose``, ``_mask`` (body mask, PG2/SPT), and with a parsing map ``_parsing`` (one-hot) and ``_labels``."""
+    ``_pose``, ``_mask`` (body mask, PG2/SPT), and with a parsing map ``_parsing`` (one-hot) and ``_labels``.
+    ``flip`` mirrors the picture and swaps left/right joints and labels (``Pose.mirrored``, ``labels.mirror``)."""
     H, W = size
+    if flip:
+        image = None if image is None else np.ascontiguousarray(image[:, ::-1])
+        pose = pose.mirrored(W)
+        parsing = None if parsing is None else labels.mirror(parsing, parsing_set)
     out = {
         f"{prefix}_heatmaps": torch.from_numpy(heatmaps(pose, H, W, sigma)),
         f"{prefix}_pose": pose_tensor(pose),
@@ -127,6 +133,11 @@ def person_tensors(prefix: str, image: np.ndarray | None, pose: Pose, size: tupl
         out[f"{prefix}_parsing"] = torch.from_numpy(labels.one_hot(lab, label_set))
         out[f"{prefix}_labels"] = torch.from_numpy(lab.astype(np.int64))
     return out
+
+
+def _coin(p: float) -> bool:
+    """True with probability ``p`` (torch's RNG, so DataLoader workers get their own streams)."""
+    return p > 0 and float(torch.rand(())) < p
 
 
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:
@@ -170,7 +181,7 @@ class PoseTransferPairs(Dataset):
 
     def __init__(self, image_dir, annotations, pairs, size: tuple[int, int] = DEEPFASHION_SIZE,
                  parsing_dir=None, parsing_label_set: str = "spt10", label_set: str = "spt10",
-                 sigma: float = 6.0, masks: bool = True):  # fmt: skip
+                 sigma: float = 6.0, masks: bool = True, flip: float = 0.0):  # fmt: skip
         self.image_dir = Path(image_dir)
         if not self.image_dir.is_dir():
             raise InputError("image folder not found", self.image_dir)
@@ -185,12 +196,12 @@ class PoseTransferPairs(Dataset):
         self.size = tuple(size)
         self.parsing_dir = None if parsing_dir is None else Path(parsing_dir)
         self.parsing_label_set, self.label_set = parsing_label_set, label_set
-        self.sigma, self.masks = sigma, masks
+        self.sigma, self.masks, self.flip = sigma, masks, flip
 
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def person(self, name: str, prefix: str) -> dict:
+    def person(self, name: str, prefix: str, flip: bool = False) -> dict:
         image = read_image(self.image_dir / name)
         hw = image.shape[:2]
         parsing = None
@@ -208,11 +219,12 @@ class PoseTransferPairs(Dataset):
             parsing = fit_image(parsing, self.size, nearest=True)
         pose = fit_pose(self.poses[name], hw, self.size)
         return person_tensors(prefix, fit_image(image, self.size), pose, self.size, self.sigma, parsing,
-                              self.parsing_label_set, self.label_set, self.masks)  # fmt: skip
+                              self.parsing_label_set, self.label_set, self.masks, flip)  # fmt: skip
 
     def __getitem__(self, i: int) -> dict:
         a, b = self.pairs[i]
-        out = {**self.person(a, "source"), **self.person(b, "target")}
+        flip = _coin(self.flip)  # one decision for both images of the pair
+        out = {**self.person(a, "source", flip), **self.person(b, "target", flip)}
         out["source_name"], out["target_name"] = a, b
         return out
 
@@ -226,7 +238,8 @@ class CharacterFolder(Dataset):
     """
 
     def __init__(self, folder, size: tuple[int, int] = DEEPFASHION_SIZE, pairs: bool = False,
-                 parsing_label_set: str = "spt10", label_set: str = "spt10", sigma: float = 6.0):  # fmt: skip
+                 parsing_label_set: str = "spt10", label_set: str = "spt10", sigma: float = 6.0,
+                 flip: float = 0.0):  # fmt: skip
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise InputError("character folder not found", self.folder)
@@ -256,6 +269,7 @@ class CharacterFolder(Dataset):
                 )
         self.size, self.pairs = tuple(size), pairs
         self.parsing_label_set, self.label_set, self.sigma = parsing_label_set, label_set, sigma
+        self.flip = flip
         n = len(self.images)
         self.index = (
             [(i, j) for i in range(n) for j in range(n) if i != j] if pairs else [(i, i) for i in range(n)]
@@ -264,7 +278,7 @@ class CharacterFolder(Dataset):
     def __len__(self) -> int:
         return len(self.index)
 
-    def person(self, k: int, prefix: str) -> dict:
+    def person(self, k: int, prefix: str, flip: bool = False) -> dict:
         path = self.images[k]
         image = read_image(path)
         hw = image.shape[:2]
@@ -274,15 +288,16 @@ class CharacterFolder(Dataset):
             parsing = fit_image(label_png.read(pp, self.parsing_label_set), self.size, nearest=True)
         pose = fit_pose(self.poses[k], hw, self.size)
         return person_tensors(prefix, fit_image(image, self.size), pose, self.size, self.sigma, parsing,
-                              self.parsing_label_set, self.label_set)  # fmt: skip
+                              self.parsing_label_set, self.label_set, flip=flip)  # fmt: skip
 
     def __getitem__(self, i: int) -> dict:
         a, b = self.index[i]
-        src = self.person(a, "source")
+        flip = _coin(self.flip)
+        src = self.person(a, "source", flip)
         tgt = (
             {k.replace("source_", "target_"): v for k, v in src.items()}
             if a == b
-            else self.person(b, "target")
+            else self.person(b, "target", flip)
         )
         out = {**src, **tgt}
         out["source_name"], out["target_name"] = self.images[a].name, self.images[b].name
@@ -348,10 +363,11 @@ class SynthPairs(Dataset):
 
     def __init__(self, length: int = 10000, size: tuple[int, int] = DEEPFASHION_SIZE, seed: int = 0,
                  real_poses: list[Pose] | None = None, label_set: str = "spt10", sigma: float = 6.0,
-                 **generator_kw):  # fmt: skip
+                 flip: float = 0.0, **generator_kw):  # fmt: skip
         from posestudio.training.synth.generator import MannequinGenerator
 
         self.length, self.size, self.label_set, self.sigma = length, tuple(size), label_set, sigma
+        self.flip = flip
         self.gen = MannequinGenerator(size[0], size[1], seed, real_poses, **generator_kw)
 
     def __len__(self) -> int:
@@ -360,10 +376,11 @@ class SynthPairs(Dataset):
     def __getitem__(self, i: int) -> dict:
         src, tgt = self.gen.pair(i)
         out = {}
+        flip = _coin(self.flip)
         for prefix, s in (("source", src), ("target", tgt)):
             # from LIP-20 (which keeps the shoes) so scm8 gets its shoe region; LIP -> SPT-10 is exact
             out.update(person_tensors(prefix, s.image, s.pose, self.size, self.sigma, s.parsing_lip, "lip20",
-                                      self.label_set))  # fmt: skip
+                                      self.label_set, flip=flip))  # fmt: skip
         return out
 
 

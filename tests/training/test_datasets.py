@@ -13,6 +13,7 @@ from PIL import Image
 from posestudio.core import labels
 from posestudio.core.formats import csv_keypoints, label_png, write_poses
 from posestudio.core.formats.poseset import PoseSet
+from posestudio.core.skeleton import FLIP_PERMUTATION
 from posestudio.errors import InputError
 from posestudio.training.datasets import (
     CharacterFolder,
@@ -236,3 +237,21 @@ def test_every_generator_consumes_the_data_sets():
             out = net(**{k: batch[k] for k in net.INPUTS})
         first = out[net.OUTPUTS[0]]
         assert first.shape[0] == 1 and torch.isfinite(first).all(), arch
+
+
+def test_flip_mirrors_pictures_joints_and_labels(samples_dir, pairs_csv):
+    plain = PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", pairs_csv, parsing_dir=samples_dir)
+    flipped = PoseTransferPairs(samples_dir, samples_dir / "keypoints.csv", pairs_csv, parsing_dir=samples_dir,
+                                flip=1.0)  # fmt: skip
+    a, b = plain[0], flipped[0]
+    for prefix in ("source", "target"):
+        assert torch.equal(b[f"{prefix}_image"], a[f"{prefix}_image"].flip(-1))
+        pa, pb = a[f"{prefix}_pose"].numpy(), b[f"{prefix}_pose"].numpy()
+        np.testing.assert_array_equal(pb[:, 2], pa[list(FLIP_PERMUTATION), 2])
+        vis = pb[:, 2] > 0
+        np.testing.assert_allclose(pb[vis, 0], 175 - pa[list(FLIP_PERMUTATION)][vis, 0], atol=1e-5)
+        want = labels.mirror(a[f"{prefix}_labels"].numpy(), "spt10")
+        np.testing.assert_array_equal(b[f"{prefix}_labels"].numpy(), want)
+    s = SynthPairs(length=1, size=(64, 44), flip=1.0, label_set="scm8")[0]
+    u = SynthPairs(length=1, size=(64, 44), label_set="scm8")[0]
+    assert torch.equal(s["target_image"], u["target_image"].flip(-1))
