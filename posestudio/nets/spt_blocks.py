@@ -1,8 +1,7 @@
 """Building blocks shared by the SPT (Song et al., CVPR 2019) and SCM-Net
-(Wang et al., CVPR 2022) generators: conv blocks, a U-Net encoder/decoder,
-residual bottleneck and a PatchGAN discriminator.
+(Wang et al., CVPR 2022) generators: conv blocks, a U-Net encoder/decoder and
+a residual bottleneck (discriminators come from :mod:`posestudio.nets.discriminators`).
 
-Discriminators come from :mod:`posestudio.nets.discriminators`.
 Everything here exports to ONNX (opset 17): plain convs, instance norm,
 nearest upsampling, no data-dependent shapes.
 """
