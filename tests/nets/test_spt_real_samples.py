@@ -89,3 +89,22 @@ def test_garment_edit_same_pose_keeps_warp_identity(pair):
         out = ha(**inputs)
     shown = (out["warped_source"] > -1).any(1, keepdim=True).expand_as(pair["source_image"])
     assert torch.allclose(out["warped_source"][shown], pair["source_image"][shown], atol=1e-4)
+
+
+def test_parsing_then_appearance_chain(pair):
+    """The engine's SPT pose transfer: H_S predicts the target parsing, its arg-max (which
+    the artist may repaint) drives H_A."""
+    from posestudio.nets import spt
+
+    torch.manual_seed(0)
+    hs = registry.build("spt-parsing", "tiny").eval()
+    ha = registry.build("spt-appearance", "tiny").eval()
+    with torch.no_grad():
+        probs = hs(**{k: pair[k] for k in hs.inputs})["parsing"]
+        hard = spt.one_hot_argmax(probs)
+        assert torch.equal(hard.sum(1), torch.ones(1, H, W))
+        assert torch.equal(hard.argmax(1), probs.argmax(1))
+        inputs = {k: pair[k] for k in ha.inputs}
+        inputs["target_parsing"] = hard
+        out = ha(**inputs)
+    assert out["image"].shape == (1, 3, H, W)
