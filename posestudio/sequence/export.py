@@ -11,9 +11,9 @@ with ``T = 1000/fps`` in the format's time unit.
 (GIF/WebP: repeat count, APNG: number of plays); MP4 has no loop flag, so
 N > 0 writes the frames N times.
 
-Pillow merges a GIF/APNG frame identical to the one before it into a longer
-frame, so a hold segment plays for the right time but reads back as fewer
-frames; WebP and MP4 keep every frame.
+Pillow (GIF, APNG) and libwebp merge a frame identical to the one before it
+into one longer frame, so a hold segment plays for the right time but reads
+back as fewer frames; MP4 and PNG frames keep every frame.
 """
 
 from __future__ import annotations

@@ -124,3 +124,21 @@ def test_durations_and_formats():
         sx.format_for_path("x.avi")
     with pytest.raises(InputError, match="frame"):
         sx.export_images("x", [np.zeros((4, 4, 3), np.uint8)], "png", template="static.png")
+
+
+def test_hold_frames_keep_their_time(keyposes, tmp_path):
+    """Identical frames (a hold): GIF, APNG and WebP merge them into longer frames but
+    keep the total time; MP4 keeps every frame."""
+    sp, tp = keyposes
+    tl = Timeline({0: [sp], 12: [tp], LAST: [tp]}, interpolation={0: "hold"})
+    images = [skeleton_image.render(tl.pose_at(f), 64, 64, 2, 2, scale=(0.25, 0.25)) for f in tl.frames()]
+    assert len(images) == 24
+    for name in ("hold.gif", "hold.apng", "hold.webp"):
+        with Image.open(sx.export_images(tmp_path / name, images, fps=10)[0]) as im:
+            total = 0
+            for i in range(im.n_frames):
+                im.seek(i)
+                im.load()
+                total += im.info["duration"]
+            assert im.n_frames == 2 and total == 2400, name
+    assert len(list(iio.imiter(sx.export_images(tmp_path / "hold.mp4", images, fps=10)[0], plugin="FFMPEG"))) == 24
