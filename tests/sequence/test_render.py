@@ -105,3 +105,15 @@ print(bad); sys.exit(1 if bad else 0)
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_threaded_engine_as_the_window_uses_it(small_doc):
+    """Without force_sync the batches run on the engine's worker thread (progress comes from there)."""
+    from posestudio.engine import Engine
+
+    threads = set()
+    tl = Timeline.from_document(small_doc)
+    with Engine(device="cpu") as eng:
+        res = render_sequence(small_doc, tl, eng, frames=[0, 1, 2], batch=2,
+                              progress=lambda d, t: threads.add(threading.current_thread().name))
+    assert res.frames == [0, 1, 2] and threads == {"posestudio-engine"}
