@@ -161,12 +161,16 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     return out
 
 
-def _parsing_path(parsing_dir: Path, name: str) -> Path | None:
+def parsing_path(parsing_dir: Path, name: str) -> Path | None:
+    """``NAME_parsing.png`` (or ``NAME.png``) for image ``NAME.ext`` in ``parsing_dir``, if present."""
     stem = Path(name).stem
     for cand in (f"{stem}_parsing.png", f"{stem}.png"):
         if (parsing_dir / cand).is_file():
             return parsing_dir / cand
     return None
+
+
+_parsing_path = parsing_path  # the name spt_pseudo_labels imports
 
 
 # -- data sets ------------------------------------------------------------------------------
@@ -206,7 +210,7 @@ class PoseTransferPairs(Dataset):
         hw = image.shape[:2]
         parsing = None
         if self.parsing_dir is not None:
-            p = _parsing_path(self.parsing_dir, name)
+            p = parsing_path(self.parsing_dir, name)
             if p is None:
                 raise InputError(
                     f"no parsing map for {name} (expected {Path(name).stem}_parsing.png)", self.parsing_dir
