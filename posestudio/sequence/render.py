@@ -147,7 +147,7 @@ def render_sequence(
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         frame_path(out, 0, template)  # check the template before rendering anything
-        out.mkdir(parents=True, exist_ok=True)
+        # the folder is made with the first frame, so a failed start leaves nothing behind
     total = len(frames)
     res = RenderedSequence()
     t0 = time.perf_counter()

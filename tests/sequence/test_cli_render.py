@@ -80,6 +80,9 @@ def test_bad_input_is_one_line(project, tmp_path, capsys):
         assert err.startswith("posestudio: error:") and "\n" not in err
     assert cli.main(["render", str(tmp_path / "none.psproj"), "--out", str(tmp_path / "x.gif")]) == 2
     assert "none.psproj" in capsys.readouterr().err
+    assert cli.main(["render", str(project), "--out", str(tmp_path / "x.gif"), "--model", "nosuch"]) == 2
+    assert "nosuch" in capsys.readouterr().err
+    assert not (tmp_path / "x.gif.frames").exists()  # a failed start leaves no empty folder
 
 
 def test_ctrl_c_keeps_finished_frames(project, tmp_path, monkeypatch, capsys):
