@@ -18,7 +18,7 @@ from posestudio.core import labels
 from posestudio.core.formats import csv_keypoints, label_png
 from posestudio.errors import InputError
 from posestudio.nets.pseudo_labels import search_pseudo_targets
-from posestudio.training.datasets import DEEPFASHION_SIZE, _parsing_path, fit_image, fit_pose
+from posestudio.training.datasets import DEEPFASHION_SIZE, fit_image, fit_pose, parsing_path
 
 
 def search_folder(
@@ -37,7 +37,7 @@ def search_folder(
     poses = csv_keypoints.read_all(annotations)
     names, maps, xys, vis = [], [], [], []
     for name, pose in poses.items():
-        p = _parsing_path(parsing_dir, name)
+        p = parsing_path(parsing_dir, name)
         if p is None:
             continue
         lab = label_png.read(p, parsing_label_set)
