@@ -100,7 +100,16 @@ SCM8 = LabelSet(
     _pal("000000", "800000", "ffaa55", "ff5500", "0055ff", "aaff55", "ffff00", "aa00ff"),
 )
 
-LABEL_SETS: dict[str, LabelSet] = {s.name: s for s in (SPT10, LIP20, ATR18, CIHP20, SCM8)}
+# Face regions of SCM-Net's edge colorization (scmnet-face, label_set="face8"); a
+# CelebAMask-HQ map merges into it by name (docs/ARCHS_PARSING.md).
+FACE8 = LabelSet(
+    "face8",
+    "Face (8 regions)",
+    ("background", "hair", "skin", "eyebrows", "eyes", "nose", "mouth", "neck"),
+    _pal("000000", "800000", "ffcc99", "663300", "3366ff", "ff9966", "cc0033", "cc9966"),
+)
+
+LABEL_SETS: dict[str, LabelSet] = {s.name: s for s in (SPT10, LIP20, ATR18, CIHP20, SCM8, FACE8)}
 ALIASES = {"spt": "spt10", "spt-10": "spt10", "lip": "lip20", "atr": "atr18", "cihp": "cihp20",
            "8": "scm8", "adgan8": "scm8", "scm-8": "scm8"}  # fmt: skip
 

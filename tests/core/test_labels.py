@@ -66,3 +66,10 @@ def test_bad_label_input():
     with pytest.raises(InputError, match="values up to 12"):
         labels.convert(np.array([[12]]), "spt10", "scm8")
     assert labels.one_hot(np.array([[0, 9]]), "spt10").shape == (10, 1, 2)
+
+
+def test_face_set_exists_and_has_no_side_pairs():
+    face = labels.get("face8")
+    assert face.names[0] == "background" and len(face) == 8 and face.lr_pairs == ()
+    with pytest.raises(InputError, match="no conversion"):
+        labels.convert(np.zeros((2, 2), int), "face8", "spt10")
