@@ -1,0 +1,88 @@
+"""`posestudio train RECIPE --data synth|PATH --out RUN_DIR ...`: train one of the papers'
+generators with its recipe (see docs/TRAINING.md). Works unchanged under
+``torchrun --nproc_per_node N -m posestudio train ...``."""
+
+from __future__ import annotations
+
+import json
+
+RECIPE_NAMES = ("pona", "structflow", "attnflow", "spt", "scmnet", "scmnet-face")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a generator with its paper's recipe (synthetic data or a data folder)",
+        description="Train a generator. Writes RUN_DIR/config.json, stats.jsonl, samples/step_*.png, "
+        "state.pt (resumable), weights.safetensors (EMA) and model.card.json.",
+    )
+    p.add_argument("arch", choices=RECIPE_NAMES, help="recipe (spt trains H_S and H_A)")
+    p.add_argument("--data", default="synth", help="'synth' or a folder (pose-transfer layout, face edge set, "
+                   "or one character's images)")  # fmt: skip
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=4, help="batch per process")
+    p.add_argument("--preset", default="small", help="generator preset: full, small, tiny")
+    p.add_argument("--size", metavar="HxW", help="image size (default: the preset's), e.g. 64x48")
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lr-d", type=float, help="discriminator learning rate (default: --lr)")
+    p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its state.pt")
+    p.add_argument("--vgg-weights", metavar="PATH", help="torchvision VGG-19 weights (.pth/.safetensors) for "
+                   "the perceptual/style losses; without it those losses are left out")  # fmt: skip
+    p.add_argument("--sample-every", type=int, default=100, help="sample grid every N steps (0: never)")
+    p.add_argument("--log-every", type=int, default=1, help="stats.jsonl line every N steps")
+    p.add_argument("--save-every", type=int, default=500, help="state.pt + weights every N steps (0: at end)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--amp", action="store_true", help="mixed precision (CUDA only)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ema-decay", type=float, default=0.999)
+    p.add_argument("--gan-mode", choices=["lsgan", "hinge", "vanilla"], default="lsgan")
+    p.add_argument("--loss-weights", choices=["deepfashion", "market"], default="deepfashion",
+                   help="PoNA's per-dataset lambdas")  # fmt: skip
+    p.add_argument("--phases", metavar="P=N,...", help="phase lengths, e.g. flow=200 (the last phase gets the rest)")
+    p.add_argument("--ndf", type=int, default=32, help="discriminator width")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="generator config override (JSON value), e.g. --set ngf=16")  # fmt: skip
+    p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
+    p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
+    p.set_defaults(func=run)
+
+
+def parse_overrides(items: list[str]) -> dict:
+    from posestudio.errors import InputError
+
+    out = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            out[key] = json.loads(val)
+        except json.JSONDecodeError:
+            out[key] = val
+    return out
+
+
+def run(args) -> int:
+    from posestudio.training.config import TrainConfig, parse_phases, parse_size
+    from posestudio.training.loop import train
+
+    cfg = TrainConfig(
+        arch=args.arch, data=args.data, out=args.out, steps=args.steps, batch=args.batch, preset=args.preset,
+        size=parse_size(args.size), lr=args.lr, lr_d=args.lr_d, vgg_weights=args.vgg_weights,
+        sample_every=args.sample_every, log_every=args.log_every, save_every=args.save_every,
+        device=args.device, amp=args.amp, seed=args.seed, ema_decay=args.ema_decay, gan_mode=args.gan_mode,
+        loss_weights=args.loss_weights, phases=parse_phases(args.phases), ndf=args.ndf,
+        workers=args.workers, overrides=parse_overrides(args.set),
+    )  # fmt: skip
+    if cfg.vgg_weights:
+        from pathlib import Path
+
+        from posestudio.errors import InputError
+
+        if not Path(cfg.vgg_weights).is_file():
+            raise InputError("no such VGG weights file", cfg.vgg_weights)
+    summary = train(cfg, resume=args.resume, progress=not args.no_progress)
+    if summary["rank"] == 0:
+        print(json.dumps({k: summary[k] for k in ("steps", "start", "sec_per_step", "files")}))
+    return 0

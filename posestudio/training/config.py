@@ -1,0 +1,128 @@
+"""The full configuration of one training run, saved as ``RUN_DIR/config.json``.
+
+Every command-line option of ``posestudio train`` lands in :class:`TrainConfig`; a
+resumed run reads the saved one back (the command line may only change ``steps``,
+``sample_every``, ``device`` and the logging cadence).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from posestudio.errors import InputError
+
+# recipe name -> the registry arch(s) it trains (the first one is the exported "weights.safetensors")
+RECIPES: dict[str, tuple[str, ...]] = {
+    "pona": ("pona",),
+    "structflow": ("structflow",),
+    "attnflow": ("attnflow",),
+    "spt": ("spt-appearance", "spt-parsing"),
+    "scmnet": ("scmnet",),
+    "scmnet-face": ("scmnet-face",),
+}
+
+# the options a resumed run may change
+RESUME_MUTABLE = ("steps", "sample_every", "log_every", "save_every", "device", "workers")
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """``"64x48"`` -> (64, 48) = (height, width)."""
+    if text is None:
+        return None
+    try:
+        h, w = (int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size must be HEIGHTxWIDTH (e.g. 64x48), got {text!r}") from None
+    if h < 8 or w < 8:
+        raise InputError(f"--size {text}: both sides must be at least 8 pixels")
+    return h, w
+
+
+def parse_phases(text: str | None) -> dict[str, int]:
+    """``"flow=100,e2e=900"`` -> {"flow": 100, "e2e": 900}."""
+    if not text:
+        return {}
+    out = {}
+    for part in str(text).split(","):
+        name, _, n = part.partition("=")
+        try:
+            out[name.strip()] = int(n)
+        except ValueError:
+            raise InputError(f"--phases must be NAME=STEPS,..., got {text!r}") from None
+        if out[name.strip()] < 0:
+            raise InputError(f"--phases: negative step count in {text!r}")
+    return out
+
+
+@dataclass
+class TrainConfig:
+    arch: str
+    data: str = "synth"
+    out: str = "run"
+    steps: int = 1000
+    batch: int = 4
+    preset: str = "small"
+    size: tuple[int, int] | None = None  # (H, W); None = the preset's
+    lr: float = 2e-4
+    lr_d: float | None = None  # discriminators (default: lr)
+    betas: tuple[float, float] = (0.5, 0.999)
+    vgg_weights: str | None = None
+    sample_every: int = 100
+    log_every: int = 1
+    save_every: int = 500
+    device: str = "cpu"
+    amp: bool = False
+    seed: int = 0
+    ema_decay: float = 0.999
+    gan_mode: str = "lsgan"
+    loss_weights: str = "deepfashion"  # PoNA: "deepfashion" (5, 1, 1) | "market" (5, 10, 10)
+    phases: dict[str, int] = field(default_factory=dict)  # explicit phase lengths (last phase: the rest)
+    ndf: int = 32  # discriminator width
+    synth_length: int = 100000
+    workers: int = 0
+    overrides: dict = field(default_factory=dict)  # generator config overrides (e.g. ngf)
+
+    def __post_init__(self):
+        if self.arch not in RECIPES:
+            raise InputError(f"unknown recipe {self.arch!r}; known: {', '.join(RECIPES)}")
+        if self.size is not None:
+            self.size = (int(self.size[0]), int(self.size[1]))
+        self.betas = (float(self.betas[0]), float(self.betas[1]))
+        for name in ("steps", "batch", "sample_every", "log_every", "save_every"):
+            if int(getattr(self, name)) < (0 if name in ("steps", "sample_every", "save_every") else 1):
+                raise InputError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+
+    @property
+    def archs(self) -> tuple[str, ...]:
+        return RECIPES[self.arch]
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["size"] = list(self.size) if self.size else None
+        d["betas"] = list(self.betas)
+        return d
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+    @classmethod
+    def from_json(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in data.items() if k in known}
+        if kw.get("size"):
+            kw["size"] = tuple(kw["size"])
+        if "betas" in kw:
+            kw["betas"] = tuple(kw["betas"])
+        return cls(**kw)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrainConfig:
+        path = Path(path)
+        try:
+            return cls.from_json(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError, TypeError) as exc:
+            raise InputError(
+                f"cannot read the run's config ({exc.__class__.__name__}: {exc})", path
+            ) from None
