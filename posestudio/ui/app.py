@@ -74,7 +74,7 @@ def take_screenshot(window, out: str, generate: bool = True, size=(1400, 860)) -
     window.view.fit()
     QApplication.processEvents()
     ok = window.grab().save(str(out))
-    window.session.undo.setClean()
+    window.ask_to_save = lambda: True  # a screenshot never asks to save
     window.close()
     if not ok:
         print(f"posestudio: error: {out}: could not write the PNG", file=sys.stderr)
@@ -104,7 +104,7 @@ def main(project: str | None = None, screenshot: str | None = None) -> int:
             print(f"window visible after {time.perf_counter() - T0:.3f} s in-process; torch imported: "
                   f"{'torch' in sys.modules}", flush=True)
             if timing == "exit":
-                window.session.undo.setClean()
+                window.ask_to_save = lambda: True
                 window.close()
                 app.quit()
 

@@ -96,7 +96,7 @@ def drag_times(moves: int = 200) -> dict:
     deadline = time.time() + 30
     while w.generation.bridge.pending and time.time() < deadline:
         app.processEvents()
-    w.session.undo.setClean()
+    w.ask_to_save = lambda: True
     w.close()
     QApplication.processEvents()
     return {"drag_update": results, "viewport": [w.view.viewport().width(), w.view.viewport().height()],

@@ -10,7 +10,6 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from posestudio.core import edits
 from posestudio.core.layers import IntermediateLayer, ResultLayer
 from posestudio.ui.workers import EngineBridge
 
@@ -111,14 +110,16 @@ class GenerationController(QObject):
         if layer is None:
             layer = ResultLayer("Result", img, model=str(getattr(res, "model", "")),
                                 seconds=float(getattr(res, "seconds", 0)))
-            # above the image, below the skeletons
+            # above the image, below the skeletons. Not an undo step: with live preview on,
+            # a result landing after an undo must not wipe the redo history
             index = max((doc.layers.index(l) for l in doc.layers if l.kind in ("image", "parsing", "edge")),
                         default=-1) + 1
-            self.session.push(edits.AddLayer(layer, index, "Add result layer"))
+            doc.layers.insert(index, layer)
         else:
             layer.data = np.ascontiguousarray(img)
             layer.model, layer.seconds = str(getattr(res, "model", "")), float(getattr(res, "seconds", 0))
             layer.data_changed(bbox=None)
+        self.session.mark_dirty()
 
     def _put_intermediate(self, role: str, data: np.ndarray) -> None:
         doc = self.session.doc

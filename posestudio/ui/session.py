@@ -44,7 +44,7 @@ class Session(QObject):
     error = Signal(str)
     message = Signal(str)
     autosaved = Signal(str)
-    _autosave_done = Signal(object, int)  # error or None, undo index; emitted from the saving thread
+    _autosave_done = Signal(object, object)  # error or None, state saved; emitted from the saving thread
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,7 +52,11 @@ class Session(QObject):
         self.undo.cleanChanged.connect(self._clean_changed)
         self.doc: Document = Document.from_image(np.full((512, 384, 3), 255, np.uint8), "Blank")
         self.autosave = project.Autosave()
-        self._autosaved_index = 0
+        # changes that are not undo steps (generated results): they make the document
+        # modified and due for autosave, but never clear the redo history
+        self._extra = 0  # since the last save
+        self._extra_total = 0  # ever (autosave compares it)
+        self._autosaved_index = (0, 0)
         self._timer = QTimer(self)
         self._timer.setInterval(autosave_interval_ms())
         self._timer.timeout.connect(self.autosave_now)
@@ -62,12 +66,21 @@ class Session(QObject):
         self._timer.start()
 
     def _clean_changed(self, clean: bool) -> None:
-        self.modified_changed.emit(not clean)
+        self.modified_changed.emit(self.modified)
+
+    def mark_dirty(self) -> None:
+        """Content changed outside the undo stack (a generated result)."""
+        self._extra += 1
+        self._extra_total += 1
+        self.modified_changed.emit(True)
+
+    def _state(self) -> tuple[int, int]:
+        return self.undo.index(), self._extra_total
 
     # -- edits ---------------------------------------------------------------------------
     @property
     def modified(self) -> bool:
-        return not self.undo.isClean()
+        return not self.undo.isClean() or self._extra > 0
 
     def push(self, edit: Edit, applied: bool = False) -> bool:
         """Put ``edit`` on the undo stack (applying it unless ``applied``). A locked
@@ -94,11 +107,10 @@ class Session(QObject):
     def set_document(self, doc: Document, modified: bool = False) -> None:
         self.doc = doc
         self.undo.clear()
-        self._autosaved_index = 0
+        # a recovered document differs from its file
+        self._extra = 1 if modified else 0
+        self._autosaved_index = self._state()
         self.document_replaced.emit(doc)
-        if modified:
-            # a recovered document differs from its file: an empty macro makes the stack dirty
-            self.undo.push(EditCommand(doc, edits.Compound([], "Recovered from autosave")))
         self.modified_changed.emit(self.modified)
 
     def open_path(self, path: str | Path) -> bool:
@@ -142,6 +154,8 @@ class Session(QObject):
             return False
         self.doc.path = path
         self.undo.setClean()
+        self._extra = 0
+        self.modified_changed.emit(False)
         self.message.emit(f"Saved {path.name}")
         return True
 
@@ -289,13 +303,13 @@ class Session(QObject):
         """Autosave if anything changed since the last one. The document is copied here
         (a memory copy) and written by a background thread, so the window never waits
         for PNG compression; ``wait`` blocks until written (tests, closing)."""
-        if self.undo.index() == self._autosaved_index or self._saving:
+        if self._state() == self._autosaved_index or self._saving:
             return
         from concurrent.futures import ThreadPoolExecutor
 
         if self._saver is None:
             self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posestudio-autosave")
-        snapshot, index = self.doc.snapshot(), self.undo.index()
+        snapshot, index = self.doc.snapshot(), self._state()
         self._saving = True
 
         def write():
@@ -310,7 +324,7 @@ class Session(QObject):
         if wait:
             fut.result()
 
-    def _autosave_finished(self, error, index: int) -> None:
+    def _autosave_finished(self, error, index) -> None:
         self._saving = False
         if error is not None:
             self.message.emit(f"Autosave failed: {error}")
