@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar
 
 from posestudio import __version__, paths
@@ -17,6 +16,7 @@ from posestudio.ui import actions as actions_mod
 from posestudio.ui import icons, settings
 from posestudio.ui.canvas import CanvasScene, CanvasView
 from posestudio.ui.generation import GenerationController
+from posestudio.ui.panels.brush_bar import BrushBar
 from posestudio.ui.panels.generator_panel import GeneratorPanel
 from posestudio.ui.panels.joint_panel import JointPanel
 from posestudio.ui.panels.layers_panel import LayersPanel
@@ -123,24 +123,9 @@ class MainWindow(PoseCommands, QMainWindow):
             tb.addSeparator() if n is None else tb.addAction(self.actions[n])
 
     def _setup_brush_bar(self) -> None:
-        from PySide6.QtWidgets import QComboBox, QSpinBox
-
-        tb = QToolBar("Brush", self)
-        tb.setObjectName("brush_toolbar")
-        self.addToolBar(tb)
-        tb.addAction(self.actions["paint_labels"])
-        self.brush_label = QComboBox()
-        self.brush_label.setToolTip("Label the brush paints")
-        self.brush_label.currentIndexChanged.connect(lambda i: setattr(self.view, "brush_label", max(i, 0)))
-        self.brush_size = QSpinBox()
-        self.brush_size.setRange(1, 200)
-        self.brush_size.setValue(4)
-        self.brush_size.setPrefix("r ")
-        self.brush_size.setSuffix(" px")
-        self.brush_size.setToolTip("Brush radius in image pixels")
-        self.brush_size.valueChanged.connect(lambda v: setattr(self.view, "brush_radius", float(v)))
-        tb.addWidget(self.brush_label)
-        tb.addWidget(self.brush_size)
+        self.brush_bar = BrushBar(self.view, self.actions["paint_labels"], self)
+        self.addToolBar(self.brush_bar)
+        self.brush_label, self.brush_size = self.brush_bar.label, self.brush_bar.size
         self.view.paint_layer = self.paint_target
         self.view.refuse = self.show_error
 
@@ -153,25 +138,8 @@ class MainWindow(PoseCommands, QMainWindow):
         return found[-1] if found else None
 
     def _fill_brush_labels(self) -> None:
-        from PySide6.QtGui import QColor, QPixmap
-
-        from posestudio.core import labels
-
         target = self.paint_target()
-        try:
-            ls = labels.get(target.label_set if target is not None else "spt10")
-        except Exception:
-            return
-        keep = self.brush_label.currentIndex()
-        self.brush_label.blockSignals(True)
-        self.brush_label.clear()
-        for name, rgb in zip(ls.names, ls.palette, strict=False):
-            pm = QPixmap(12, 12)
-            pm.fill(QColor(*rgb))
-            self.brush_label.addItem(QIcon(pm), name)
-        self.brush_label.setCurrentIndex(keep if 0 <= keep < len(ls.names) else min(1, len(ls.names) - 1))
-        self.brush_label.blockSignals(False)
-        self.view.brush_label = self.brush_label.currentIndex()
+        self.brush_bar.fill(target.label_set if target is not None else "spt10")
 
     def toggle_paint(self, on: bool) -> None:
         self.view.paint_mode = bool(on)
