@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from posestudio.training.synth.mannequin import _shade
 from posestudio.training.synth.textures import random_color, render_background
 
 # (start, end, closed) runs of the 68-point layout drawn as edges.
@@ -245,6 +246,8 @@ def render_face(ident: FaceIdentity, expr: FaceExpression, size: int, background
         if ident.hair_style == "fringe":
             line = [p - up * half_w * 0.15 for p in line]
         fill(top + line, ident.hair_color, 1)
+    # soft darkening along region boundaries (jaw line, hairline, collar), as on the mannequins
+    img = _shade(img, par, (par > 0).view(np.uint8), half_w * 0.9)
     dark = tuple(int(c * 0.6) for c in ident.skin)
     lw = max(1, size // 128)
     # brows, eyes, nose, mouth: face pixels only, so the parsing stays face
