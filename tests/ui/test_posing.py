@@ -259,3 +259,18 @@ def test_pivot_marker_shows_the_selection_centre(window):
     assert np.allclose(from_scene(window.scene.pivot.pos()), pose.xy[pose.visible].mean(0))
     window.actions["deselect"].trigger()
     assert not window.scene.pivot.isVisible()
+
+
+def test_joint_far_outside_the_image_can_be_scrolled_to(window, qtbot):
+    layer = window.session.pose_layer()
+    window.joint_panel.show_joint(0, R_WRIST)
+    window.joint_panel.x.setValue(-900.0)  # the picture is 256 wide
+    window.view.set_zoom(2.0)
+    window.select_joint(0, R_WRIST)  # scrolls to it
+    qtbot.wait(10)
+    p = joint_point(window, R_WRIST)
+    assert window.view.viewport().rect().contains(p)
+    window.scene.clearSelection()
+    QTest.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p)
+    assert [j.joint for j in window.scene.selected_joints()] == [R_WRIST]
+    assert layer.poses[0].xy[R_WRIST][0] == -900.0

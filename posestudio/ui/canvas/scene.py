@@ -50,8 +50,19 @@ class CanvasScene(QGraphicsScene):
         self.layers_rendered.emit()
 
     def _fit_rect(self) -> None:
+        """The image with a margin, grown to hold every joint: a joint dragged or typed far
+        outside the picture can still be scrolled to and selected."""
         w, h = self.doc.width, self.doc.height
-        self.setSceneRect(QRectF(-MARGIN * w, -MARGIN * h, (1 + 2 * MARGIN) * w, (1 + 2 * MARGIN) * h))
+        rect = QRectF(-MARGIN * w, -MARGIN * h, (1 + 2 * MARGIN) * w, (1 + 2 * MARGIN) * h)
+        for layer in self.doc.layers.of_kind("pose"):
+            for pose in layer.poses:
+                placed = pose.visible | pose.xy.any(axis=1)
+                if placed.any():
+                    (x0, y0), (x1, y1) = pose.xy[placed].min(0), pose.xy[placed].max(0)
+                    pad = 0.1 * max(w, h)
+                    rect = rect.united(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+        if rect != self.sceneRect():
+            self.setSceneRect(rect)
 
     def _on_doc(self, ev: Event) -> None:
         if ev.type == "size":
@@ -110,6 +121,7 @@ class CanvasScene(QGraphicsScene):
             if isinstance(item, SkeletonItem):
                 item.refresh(ev.info.get("person"), ev.info.get("joints"))
                 self.update_pivot()
+                self._fit_rect()
             elif isinstance(item, QGraphicsPixmapItem):
                 item.setPixmap(QPixmap.fromImage(layer_qimage(ev.layer)))
         self.layers_rendered.emit()
