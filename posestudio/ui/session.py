@@ -30,6 +30,11 @@ MAX_FILE_BYTES = 512 << 20  # anything bigger is not a picture or a pose an arti
 MAX_EDITOR_PIXELS = 80_000_000
 
 
+def scale_pose(pose: Pose, sx: float, sy: float) -> Pose:
+    """A pose on a picture resized by (sx, sy), mapping pixel centres as image resizing does."""
+    return pose.transformed([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]])
+
+
 def autosave_interval_ms() -> int:
     """Every minute; POSESTUDIO_AUTOSAVE_SECONDS shortens it (tests, the crash test)."""
     try:
@@ -179,7 +184,7 @@ class Session(QObject):
         sx, sy = w2 / w, h2 / h
 
         def scale(p: Pose) -> Pose:
-            return p.transformed([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5]])
+            return scale_pose(p, sx, sy)
 
         parts: list = []
         if (w, h) != (w2, h2):
@@ -249,7 +254,7 @@ class Session(QObject):
         people = poses.people
         if poses.width and poses.height and (poses.width, poses.height) != self.doc.size:
             sx, sy = self.doc.width / poses.width, self.doc.height / poses.height
-            people = [p.transformed([[sx, 0, 0], [0, sy, 0]]) for p in people]
+            people = [scale_pose(p, sx, sy) for p in people]
         layer = self.pose_layer()
         if layer is None:
             from posestudio.core.layers import PoseLayer

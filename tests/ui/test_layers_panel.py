@@ -255,3 +255,20 @@ def test_replace_picture_keeps_and_scales_poses(window, qtbot, tmp_path, samples
     assert doc.size == (256, 256) and s.pose_layer().poses[0] == before
     assert np.array_equal(doc.layers.first("parsing").data, parsing)
     assert doc.layers.first("result") is not None
+
+
+def test_import_coco_people_scaled_to_the_canvas(window, tmp_path):
+    import json
+
+    from posestudio.core.formats import PoseSet, coco
+    from posestudio.core.pose import default_pose
+
+    a, b = default_pose(512, 512), default_pose(512, 512).transformed([[1, 0, 100], [0, 1, 0]])
+    (tmp_path / "people.json").write_text(json.dumps(coco.to_json(PoseSet([a, b], 512, 512), "x")))
+    window.open_paths([str(tmp_path / "people.json")])
+    layer = window.session.pose_layer()
+    assert len(layer.poses) == 2 and len(window.scene.skeleton(layer.id).joints) == 2
+    # COCO has no neck: the reader derives it; the file's 512x512 canvas is scaled to 256x256
+    nose = layer.poses[1].xy[0]
+    assert np.allclose(nose, (b.xy[0] + 0.5) / 2 - 0.5, atol=1e-6)
+    assert window.session.undo.undoText() == "Import people.json"
