@@ -247,3 +247,21 @@ def test_lip_map_keeps_the_shoes_and_converts_back_exactly():
         assert np.isin(s.parsing[shoes], (L_LEG, R_LEG)).all()
         seen_shoes |= bool(shoes.any())
     assert seen_shoes
+
+
+def test_degenerate_real_poses_still_give_a_figure():
+    from posestudio.core.pose import Pose
+
+    rng = np.random.default_rng(0)
+    app = random_appearance(rng)
+    cases = [
+        Pose.empty(),
+        Pose(np.full((18, 2), 100.0)),  # every joint on one point
+        Pose(rng.uniform(0, 256, (18, 2))),  # noise
+        Pose(np.zeros((18, 2)), np.isin(np.arange(18), [0, 14, 15])),  # only a face
+    ]
+    for pose in cases:
+        fig = figure_from_pose(app, pose, rng)
+        assert np.isfinite(fig.xy).all() and fig.unit > 10
+        r = render(app, fig, H, W, render_background(rng, H, W))
+        assert r.parsing.shape == (H, W)

@@ -213,13 +213,17 @@ def figure_from_pose(app: Appearance, pose: Pose, rng: np.random.Generator, jitt
         hip_c = xy[hips].mean(0) if len(hips) == 2 else xy[hips[0]]
         axis = hip_c - xy[NECK]
         unit = float(np.hypot(*axis))
-        a["lean"] = math.atan2(axis[0], axis[1])
+        if unit > 0.02 * H:  # a degenerate torso (hips on the neck) says nothing about lean
+            a["lean"] = math.atan2(axis[0], axis[1])
     else:
         unit = 0.0
-    if vis[RSH] and vis[LSH]:
-        span = float(np.hypot(*(xy[LSH] - xy[RSH])))
-        if unit <= 0:
-            unit = span / (2 * b.shoulder * 0.9)
+    min_unit = 0.08 * H  # below this the annotation is degenerate: fall back to a typical size
+    span = float(np.hypot(*(xy[LSH] - xy[RSH]))) if vis[RSH] and vis[LSH] else 0.0
+    if unit < min_unit and span > 0.02 * H:
+        unit = span / (2 * b.shoulder * 0.9)
+    if unit < min_unit:
+        unit = H / 4.0
+    if span > 0.02 * H:
         ratio = np.clip(span / (2 * b.shoulder * unit), 0.3, 1.0)
         yaw_mag = math.acos(float(ratio))
         sign = 1.0
@@ -228,8 +232,6 @@ def figure_from_pose(app: Appearance, pose: Pose, rng: np.random.Generator, jitt
         elif vis[REA] != vis[LEA]:
             sign = 1.0 if vis[REA] else -1.0
         a["yaw"] = sign * yaw_mag
-    if unit <= 0:
-        unit = H / 4.0
     if vis[NECK] and vis[NOSE]:
         v = xy[NOSE] - xy[NECK]
         # nose straight above the neck: 0; a head turned over the shoulder moves the nose
