@@ -18,6 +18,7 @@ import io
 import json
 import os
 import time
+import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -368,7 +369,7 @@ class Autosave:
     def __init__(self, directory: str | Path | None = None, session: str | None = None):
         self.directory = Path(directory) if directory else paths.autosave_dir()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.session = session or f"{os.getpid()}-{int(time.time() * 1000)}"
+        self.session = session or f"{os.getpid()}-{int(time.time() * 1000)}-{uuid.uuid4().hex[:6]}"
         self.path = self.directory / f"autosave-{self.session}{SUFFIX}"
         self.info_path = self.directory / f"autosave-{self.session}.json"
 
