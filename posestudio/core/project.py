@@ -345,11 +345,27 @@ class RecoveryEntry:
         return f"{self.source or 'an unsaved project'} (autosaved {when})"
 
 
-def _pid_alive(pid: int) -> bool:
+def _proc_start(pid: int) -> str | None:
+    """When process ``pid`` started (Linux: clock ticks since boot, from /proc), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may contain spaces: count fields after its closing parenthesis
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _pid_alive(pid: int, started: str | None = None) -> bool:
+    """Whether the session that wrote an autosave still runs; a pid reused by another
+    process (after a crash and reboot) does not count when its start time differs."""
     if pid <= 0:
         return False
     if pid == os.getpid():
         return True
+    if started is not None:
+        now = _proc_start(pid)
+        if now is not None and now != started:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -375,7 +391,8 @@ class Autosave:
 
     def save(self, doc: Document) -> Path:
         save_project(doc, self.path)
-        info = {"pid": os.getpid(), "source": str(doc.path) if doc.path else None, "saved_at": time.time()}
+        info = {"pid": os.getpid(), "started": _proc_start(os.getpid()),
+                "source": str(doc.path) if doc.path else None, "saved_at": time.time()}
         atomic_write(self.info_path, lambda f: f.write(json.dumps(info).encode()))
         return self.path
 
@@ -395,7 +412,7 @@ def recoverable(directory: str | Path | None = None) -> list[RecoveryEntry]:
         except (OSError, ValueError, TypeError, AttributeError):
             continue
         proj = info_path.with_suffix(SUFFIX)
-        if not proj.is_file() or _pid_alive(pid):
+        if not proj.is_file() or _pid_alive(pid, info.get("started")):
             continue
         out.append(RecoveryEntry(proj, info_path, info.get("source"), float(info.get("saved_at", 0)), pid))
     return sorted(out, key=lambda e: -e.saved_at)

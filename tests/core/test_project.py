@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -145,6 +146,13 @@ def test_autosave_of_a_dead_session_is_recoverable(tmp_path, samples_dir):
     live.info_path.write_text(json.dumps(info))
     found = recoverable(tmp_path / "auto")
     assert len(found) == 1 and found[0].source == str(doc.path)
+    # a live pid that belongs to another process (pid reused) does not hide the autosave
+    info["pid"], info["started"] = os.getppid(), "1"
+    live.info_path.write_text(json.dumps(info))
+    assert len(recoverable(tmp_path / "auto")) == (1 if sys.platform.startswith("linux") else 0)
+    info["pid"] = pid
+    live.info_path.write_text(json.dumps(info))
+    found = recoverable(tmp_path / "auto")
     back = found[0].load()
     assert back.path == doc.path
     assert_same(doc, back)
