@@ -1,0 +1,79 @@
+"""`posestudio eval RUN_OR_MODEL --data synth|PATH`: a paper-style metric table (mean over
+pairs) for a training run's EMA weights and/or installed models, the puppet warp and the
+untouched source, plus the same numbers as JSON."""
+
+from __future__ import annotations
+
+import json
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score a training run or installed models on pose-transfer pairs (SSIM, PSNR, LPIPS, FID, ...)",
+        description="Generate each evaluation pair with every row (a run folder, installed models, the puppet, "
+        "the source baseline) and print the metrics' means as a table and JSON.",
+    )
+    p.add_argument("target", nargs="?", metavar="RUN_OR_MODEL", help="a run folder (posestudio train --out) or a model name")
+    p.add_argument("--model", action="append", default=[], metavar="NAME",
+                   help="also evaluate this installed model or 'puppet' through the engine (repeatable)")  # fmt: skip
+    p.add_argument("--baseline", action="append", default=[], choices=["source"],
+                   help="'source': a row scoring the untouched source image")  # fmt: skip
+    p.add_argument("--data", default="synth", help="'synth' or a folder in the pose-transfer layout")
+    p.add_argument("--pairs", type=int, default=50, help="number of pairs (default 50)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the synthetic pairs (default 1, not the training seed 0)")
+    p.add_argument("--size", metavar="HxW", help="image size (default: the run's, else 256x176)")
+    p.add_argument("--metrics", default="ssim,psnr", help="comma-separated: ssim, ssim-gfla, psnr, mask-ssim, "
+                   "mask-psnr, lpips, fid, is")  # fmt: skip
+    p.add_argument("--lpips-weights", metavar="PATH", help="LPIPS-AlexNet weights file (for lpips)")
+    p.add_argument("--inception-weights", metavar="PATH", help="FID Inception weights file (for fid, is)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON here")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from posestudio.errors import InputError
+    from posestudio.training import evaluate as ev
+    from posestudio.training.config import parse_size
+    from posestudio.training.data import make_dataset
+
+    rows, engine_names = [], list(args.model)
+    run_row = None
+    if args.target:
+        if ev.is_run_dir(args.target):
+            run_row = ev.RunRow(args.target, args.device)
+            rows.append(run_row)
+        else:
+            engine_names.insert(0, args.target)
+    if not rows and not engine_names and not args.baseline:
+        raise InputError("eval needs a run folder, a model name, --model NAME or --baseline source")
+    size = parse_size(args.size) or (run_row.size if run_row else (256, 176))
+    kind = run_row.data_kind if run_row else "pairs"
+    label_set = run_row.label_set if run_row else "spt10"
+    if kind == "faces" and (engine_names or args.baseline):
+        raise InputError("face runs are evaluated alone (the puppet and source rows are pose-transfer baselines)")
+    dataset = make_dataset(args.data, kind, size, args.seed, label_set, length=max(args.pairs, 1))
+    if engine_names:
+        from posestudio.engine import Engine
+
+        engine = Engine(device=args.device)
+        engine.force_sync(True)
+        rows += [ev.EngineRow(engine, n, label_set) for n in engine_names]
+    if "source" in args.baseline:
+        rows.append(ev.SourceRow())
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    kw = {"lpips": {"weights": args.lpips_weights, "device": args.device},
+          "fid": {"inception_weights": args.inception_weights, "device": args.device},
+          "is": {"inception_weights": args.inception_weights, "device": args.device}}  # fmt: skip
+    try:
+        result = ev.evaluate(rows, dataset, args.pairs, metrics, kw)
+    finally:
+        if engine_names:
+            engine.shutdown()
+    result.update(data=args.data, seed=args.seed, size=list(size))
+    print(ev.table(result))
+    print(json.dumps(result))
+    if args.json:
+        ev.write_json(result, args.json)
+    return 0

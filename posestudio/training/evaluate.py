@@ -1,0 +1,174 @@
+"""``posestudio eval``: generate every evaluation pair with one or more "rows" (a run
+folder's EMA weights, an installed model or the puppet warp through the engine, the
+untouched source image as a baseline) and average the metrics of
+:mod:`posestudio.training.metrics` over the pairs, as the papers' tables do.
+
+Rows:
+- a run folder (``config.json`` + ``model.card.json`` + ``weights.safetensors``): its EMA
+  generator(s) run directly in torch on the data set's tensors (SPT: H_S predicts the
+  target parsing, its argmax goes to H_A, as the engine does);
+- a model name or ``puppet``: ``Engine.run(Request(task="pose", model=NAME, ...))`` on the
+  pair's uint8 images and poses;
+- ``source``: the source image itself (what a do-nothing model scores).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from posestudio.errors import InputError
+
+RUN_FILES = ("config.json", "model.card.json", "weights.safetensors")
+
+
+def is_run_dir(path: str | Path) -> bool:
+    p = Path(path)
+    return p.is_dir() and all((p / f).is_file() for f in RUN_FILES)
+
+
+def _u8(t) -> np.ndarray:
+    return ((t.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+
+
+def _pose(t):
+    from posestudio.core.pose import Pose
+
+    a = t.detach().cpu().numpy().astype(np.float64)
+    return Pose(a[:, :2], a[:, 2] > 0.5)
+
+
+class RunRow:
+    """A run folder's EMA generator(s), run directly."""
+
+    def __init__(self, run_dir: Path, device: str = "cpu"):
+        import torch
+        from safetensors.torch import load_file
+
+        from posestudio.engine.cards import ModelCard
+        from posestudio.nets.registry import build
+        from posestudio.training.config import TrainConfig
+
+        self.run_dir, self.device = Path(run_dir), torch.device(device)
+        self.cfg = TrainConfig.load(self.run_dir / "config.json")
+        self.name = ModelCard.load(self.run_dir / "model.card.json").name
+        self.nets = {}
+        cards = [self.run_dir / "model.card.json", *sorted(self.run_dir.glob("*.card.json"))]
+        for cp in dict.fromkeys(cards):
+            card = ModelCard.load(cp)
+            net = build(card.arch, preset=None, **card.build_config())
+            try:
+                net.load_state_dict(load_file(str(card.weights_path)))
+            except (RuntimeError, OSError) as exc:
+                raise InputError(f"weights do not fit the card ({' '.join(str(exc).split())[:120]})",
+                                 card.weights_path) from None  # fmt: skip
+            self.nets[card.arch] = net.to(self.device).eval()
+        self.arch = self.cfg.arch
+        first = next(iter(self.nets.values()))
+        self.size = (first.height, first.width)
+
+    @property
+    def data_kind(self) -> str:
+        return "faces" if self.arch == "scmnet-face" else "pairs"
+
+    @property
+    def label_set(self) -> str:
+        return "scm8" if self.arch.startswith("scmnet") else "spt10"
+
+    def generate(self, item: dict) -> np.ndarray:
+        import torch
+
+        b = {k: v[None].to(self.device) for k, v in item.items() if torch.is_tensor(v)}
+        with torch.no_grad():
+            if self.arch == "spt":
+                from posestudio.nets.spt import one_hot_argmax
+
+                hs, ha = self.nets["spt-parsing"], self.nets["spt-appearance"]
+                par_t = one_hot_argmax(hs(**{k: b[k] for k in hs.inputs})["parsing"])
+                out = ha(b["source_image"], b["source_parsing"], b["source_heatmaps"], par_t, b["target_heatmaps"])
+            else:
+                net = next(iter(self.nets.values()))
+                out = net(**{k: b[k] for k in net.inputs})
+        return _u8(out["image"][0])
+
+
+class EngineRow:
+    """An installed model or the puppet warp through ``posestudio.engine.Engine``."""
+
+    def __init__(self, engine, name: str, label_set: str):
+        self.engine, self.name, self.label_set = engine, name, label_set
+
+    def generate(self, item: dict) -> np.ndarray:
+        from posestudio.engine.results import Request
+
+        req = Request(
+            task="pose", model=self.name, source_image=_u8(item["source_image"]),
+            source_pose=_pose(item["source_pose"]), target_pose=_pose(item["target_pose"]),
+            source_parsing=item["source_labels"].numpy().astype(np.uint8) if "source_labels" in item else None,
+            label_set=self.label_set,
+        )  # fmt: skip
+        return self.engine.run(req).image
+
+
+class SourceRow:
+    name = "source"
+
+    def generate(self, item: dict) -> np.ndarray:
+        return _u8(item["source_image"])
+
+
+def _target(item: dict) -> np.ndarray:
+    return _u8(item["target_image"] if "target_image" in item else item["image"])
+
+
+def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs: dict | None = None) -> dict:
+    """{"pairs": n, "rows": {row name: {metric: mean}}} over the first ``pairs`` items."""
+    from posestudio.training.metrics import get_metric
+
+    metric_kwargs = metric_kwargs or {}
+    n = min(pairs, len(dataset))
+    if n < 1:
+        raise InputError("no evaluation pairs")
+    objs = {m: get_metric(m, **metric_kwargs.get(m, {})) for m in metrics}
+    for m, o in objs.items():
+        if o.kind == "pose":
+            raise InputError(f"metric {m!r} needs a pose detector on the generated images; not in eval yet")
+    items = [dataset[i] for i in range(n)]
+    targets = [_target(it) for it in items]
+    out = {}
+    for row in rows:
+        gens = [row.generate(it) for it in items]
+        res = {}
+        for m, o in objs.items():
+            if o.kind == "pair":
+                if m.startswith("mask-") and "target_pose" in items[0]:
+                    vals = [o(g, t, pose=_pose(it["target_pose"])) for g, t, it in zip(gens, targets, items, strict=True)]
+                else:
+                    vals = [o(g, t) for g, t in zip(gens, targets, strict=True)]
+                finite = [v for v in vals if math.isfinite(v)]
+                res[m] = float(np.mean(finite)) if finite else float("inf")
+            elif m == "is":
+                res[m] = float(o(gens)[0])
+            else:
+                res[m] = float(o(gens, targets))
+        out[row.name] = res
+    return {"pairs": n, "metrics": metrics, "rows": out}
+
+
+def table(result: dict) -> str:
+    """Markdown table: one row per model, one column per metric (mean over the pairs)."""
+    metrics = result["metrics"]
+    head = "| model | " + " | ".join(metrics) + " |"
+    sep = "|---|" + "---|" * len(metrics)
+    lines = [head, sep]
+    for name, vals in result["rows"].items():
+        lines.append(f"| {name} | " + " | ".join(f"{vals[m]:.4f}" for m in metrics) + " |")
+    lines.append(f"({result['pairs']} pairs)")
+    return "\n".join(lines)
+
+
+def write_json(result: dict, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(result, indent=2) + "\n")
