@@ -64,6 +64,7 @@ class Appearance:
     skirt_flare: float
     tucked: bool
     shoe_color: tuple[int, int, int]
+    hair_texture: TextureSpec | None = None  # strands: fine low-contrast stripes along the head axis
 
 
 def _jitter(rng, base: np.ndarray, amount: float) -> tuple[int, int, int]:
@@ -91,6 +92,12 @@ def random_proportions(rng: np.random.Generator) -> Proportions:
     )
 
 
+def _strands(rng: np.random.Generator, color: tuple[int, int, int]) -> TextureSpec:
+    c = np.asarray(color, np.float64)
+    dark = tuple(int(v) for v in np.clip(c * rng.uniform(0.72, 0.85), 0, 255))
+    return TextureSpec("stripes", color, dark, float(rng.uniform(4.0, 7.0)), 0.0)  # type: ignore[arg-type]
+
+
 def random_appearance(rng: np.random.Generator) -> Appearance:
     """Sample a character: proportions, colours, hair style, top, bottom, shoes."""
     k = rng.uniform(0, len(_SKIN) - 1)
@@ -109,10 +116,11 @@ def random_appearance(rng: np.random.Generator) -> Appearance:
     if rng.random() < 0.5:  # jeans-like bottoms are common
         bottom = TextureSpec("gradient" if rng.random() < 0.5 else "solid", _jitter(rng, np.array([40, 60, 110]), 20),
                              _jitter(rng, np.array([70, 95, 150]), 20), 16.0, 0.0)  # fmt: skip
+    hair_color = _jitter(rng, hair, 10)
     return Appearance(
         body=random_proportions(rng),
         skin=_jitter(rng, skin, 6),
-        hair_color=_jitter(rng, hair, 10),
+        hair_color=hair_color,
         hair_style=str(rng.choice(HAIR_STYLES)),
         eye_color=_jitter(rng, np.array([40, 30, 25]), 15),
         lip_color=_jitter(rng, skin * np.array([0.85, 0.55, 0.55]), 10),
@@ -126,4 +134,5 @@ def random_appearance(rng: np.random.Generator) -> Appearance:
         skirt_flare=float(rng.uniform(0.05, 0.45)),
         tucked=bool(rng.random() < 0.35),
         shoe_color=random_color(rng, dark=float(rng.uniform(0.3, 1.0))),
+        hair_texture=_strands(rng, hair_color),
     )

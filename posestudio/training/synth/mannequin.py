@@ -357,11 +357,17 @@ def _draw(app: Appearance, fig: Figure, cv: _Canvas, sides: str) -> tuple[int | 
 
 
 def _layer_image(app: Appearance, d: _Drawer, layer: int, rect: tuple[int, int, int, int]) -> np.ndarray:
-    """The top's or bottom's texture tile warped with the torso frame onto the canvas."""
-    spec = app.top if layer == TOP else app.bottom
-    anchor = _lerp(d.xy[NECK], d.hip_c, 0.38) if layer == TOP else d.hip_c + d.t * 0.2 * d.u
+    """A layer's texture tile warped onto the canvas: garments with the torso frame, hair
+    with the head frame."""
+    angle = d.fig.lean
+    if layer == TOP:
+        spec, anchor = app.top, _lerp(d.xy[NECK], d.hip_c, 0.38)
+    elif layer == BOTTOM:
+        spec, anchor = app.bottom, d.hip_c + d.t * 0.2 * d.u
+    else:
+        spec, anchor, angle = app.hair_texture, d.fig.head_center, d.fig.head_angle
     s = d.u / (TILE / 3)
-    c, si = math.cos(d.fig.lean) * s, math.sin(d.fig.lean) * s
+    c, si = math.cos(angle) * s, math.sin(angle) * s
     # screen = R(-lean) * s * (tile - centre) + anchor; the torso axis maps the tile's down axis
     m = np.array([[c, si, 0.0], [-si, c, 0.0]])
     m[:, 2] = anchor - m[:, :2] @ np.array([TILE / 2, TILE / 2]) - np.array(rect[:2], np.float64)
@@ -386,6 +392,8 @@ def render(app: Appearance, fig: Figure, height: int, width: int, background: np
         colour[TOP] = app.top.color
     if app.bottom.kind == "solid":
         colour[BOTTOM] = app.bottom.color
+    if app.hair_texture is not None:
+        del colour[HAIR_L]
     lut = np.zeros((256, 3), np.uint8)
     for pid, lay in enumerate(cv.layers):
         if lay in colour:
@@ -393,7 +401,7 @@ def render(app: Appearance, fig: Figure, height: int, width: int, background: np
     image = cv2.merge([cv2.LUT(parts, np.ascontiguousarray(lut[:, c])) for c in range(3)])
     body = (parts > 0).view(np.uint8)
     cv2.copyTo(background, 1 - body, image)
-    for lay in (TOP, BOTTOM):
+    for lay in (TOP, BOTTOM, HAIR_L):
         if lay in colour or not (layer_lut == lay).any():
             continue
         m = np.zeros(256, np.uint8)

@@ -58,28 +58,34 @@ def render_texture(spec: TextureSpec, size: int = TILE) -> np.ndarray:
             _draw_logo(tile, spec)
         return tile
     r = np.arange(size, dtype=np.float32) - size / 2
-    a = np.deg2rad(spec.angle)
-    ca, sa = np.float32(np.cos(a)), np.float32(np.sin(a))
-    u = r[None, :] * ca + r[:, None] * sa
-    v = -r[None, :] * sa + r[:, None] * ca
     p = np.float32(spec.period)
-    if spec.kind == "stripes":
-        w = np.mod(u, p) < p * 0.45
-    elif spec.kind == "checks":
-        w = (np.floor(u / p) + np.floor(v / p)) % 2 > 0.5
-    elif spec.kind == "dots":
-        du = np.mod(u, p) - p / 2
-        dv = np.mod(v, p) - p / 2
-        w = du * du + dv * dv < (0.28 * p) ** 2
-    elif spec.kind == "gradient":
-        w = np.clip((v + size / 2) / size, 0, 1)
+    if spec.kind == "stripes" and spec.angle in (0.0, 90.0):  # axis-aligned: one 1-D pattern
+        line = np.mod(r, p) < p * 0.45
+        w = np.broadcast_to(line[None, :] if spec.angle == 0.0 else line[:, None], (size, size))
+    elif spec.kind == "gradient" and spec.angle == 0.0:
+        w = np.broadcast_to(np.clip((r + size / 2) / size, 0, 1)[:, None], (size, size))
     else:
-        raise ValueError(f"unknown texture kind {spec.kind!r}")
-    if w.dtype == bool:  # two-colour patterns: pick, no blending
-        out = np.empty((size, size, 3), np.uint8)
-        out[:] = spec.color
-        out[w] = spec.color2
-        return out
+        a = np.deg2rad(spec.angle)
+        ca, sa = np.float32(np.cos(a)), np.float32(np.sin(a))
+        u = r[None, :] * ca + r[:, None] * sa
+        v = -r[None, :] * sa + r[:, None] * ca
+        if spec.kind == "stripes":
+            w = np.mod(u, p) < p * 0.45
+        elif spec.kind == "checks":
+            w = (np.floor(u / p) + np.floor(v / p)) % 2 > 0.5
+        elif spec.kind == "dots":
+            du = np.mod(u, p) - p / 2
+            dv = np.mod(v, p) - p / 2
+            w = du * du + dv * dv < (0.28 * p) ** 2
+        elif spec.kind == "gradient":
+            w = np.clip((v + size / 2) / size, 0, 1)
+        else:
+            raise ValueError(f"unknown texture kind {spec.kind!r}")
+    if w.dtype == bool:  # two-colour patterns: pick, no blending (a per-channel LUT is fastest)
+        m = np.ascontiguousarray(w).view(np.uint8)
+        return cv2.merge(
+            [cv2.LUT(m, np.array([a, b] + [0] * 254, np.uint8)) for a, b in zip(spec.color, spec.color2)]
+        )
     out = c1 + w[..., None] * (c2 - c1)
     return (out + 0.5).astype(np.uint8)
 
