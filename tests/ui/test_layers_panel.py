@@ -217,6 +217,10 @@ def test_paint_labels_is_one_undo_step_and_respects_lock(window, qtbot):
     assert changed.sum() > 50 and (parsing.data[changed] == 5).all()
     assert parsing.data[30, 30] == 5 and parsing.data[40, 60] == 5
     assert window.session.undo.count() == 1 and window.session.undo.undoText() == "Paint labels"
+    # the stroke was drawn by partial pixmap updates: the canvas equals a full redraw
+    partial = render(window)
+    window.scene.set_document(doc)
+    assert np.array_equal(partial, render(window))
     window.session.undo.undo()
     assert np.array_equal(parsing.data, before)
     parsing.locked = True

@@ -69,6 +69,20 @@ def layer_rgba(layer: Layer) -> np.ndarray | None:
     return data
 
 
+def region_rgba(layer: Layer, bbox: tuple[int, int, int, int]) -> np.ndarray | None:
+    """What the (y0, x0, y1, x1) region of a layer looks like, for a partial redraw;
+    None when the look depends on the whole layer (intermediates are normalised)."""
+    y0, x0, y1, x1 = bbox
+    if isinstance(layer, IntermediateLayer) or not isinstance(layer, RasterLayer):
+        return None
+    data = layer.data[y0:y1, x0:x1]
+    if isinstance(layer, ParsingLayer):
+        return label_rgba(data, layer.label_set)
+    if isinstance(layer, EdgeLayer):
+        return np.dstack([np.full(data.shape + (3,), 255, np.uint8), data])
+    return data
+
+
 def layer_qimage(layer: Layer) -> QImage | None:
     rgba = layer_rgba(layer)
     return None if rgba is None else qimage(rgba)

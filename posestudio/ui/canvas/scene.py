@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsScene
 
 from posestudio.core.document import Document
 from posestudio.core.layers import Event, Layer, PoseLayer
-from posestudio.ui.canvas.render import layer_qimage
+from posestudio.ui.canvas.render import layer_qimage, qimage, region_rgba
 from posestudio.ui.canvas.skeleton_items import JointItem, PivotItem, SkeletonItem, to_scene
 
 MARGIN = 0.5  # scene margin around the image, as a fraction of its size: room for joints outside
@@ -123,8 +123,24 @@ class CanvasScene(QGraphicsScene):
                 self.update_pivot()
                 self._fit_rect()
             elif isinstance(item, QGraphicsPixmapItem):
-                item.setPixmap(QPixmap.fromImage(layer_qimage(ev.layer)))
+                self._redraw(item, ev.layer, ev.info.get("bbox"))
         self.layers_rendered.emit()
+
+    def _redraw(self, item: QGraphicsPixmapItem, layer: Layer, bbox) -> None:
+        """Redraw a raster layer's pixmap: only ``bbox`` (y0, x0, y1, x1) when given, so a
+        brush stroke on a big label map converts a few pixels, not the whole map."""
+        pm = item.pixmap()
+        sub = None if bbox is None else region_rgba(layer, bbox)
+        data = getattr(layer, "data", None)
+        if sub is None or data is None or (pm.width(), pm.height()) != (data.shape[1], data.shape[0]) \
+                or (sub.ndim == 3 and sub.shape[2] == 4) != pm.hasAlphaChannel():
+            item.setPixmap(QPixmap.fromImage(layer_qimage(layer)))
+            return
+        painter = QPainter(pm)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        painter.drawImage(int(bbox[1]), int(bbox[0]), qimage(sub))
+        painter.end()
+        item.setPixmap(pm)
 
     def update_pivot(self) -> None:
         """Show the pivot at the centre of the selected joints when two or more are selected."""
