@@ -197,6 +197,11 @@ def atomic_write(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+    # a save killed mid-write (power cut, SIGKILL) leaves its temporary file: tidy those up
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name[len(path.name) + 2: -4]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
 
 
 def save_project(doc: Document, path: str | Path) -> Path:

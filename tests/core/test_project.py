@@ -100,6 +100,12 @@ def test_crash_mid_write_keeps_the_original(samples_dir, tmp_path, monkeypatch):
     assert path.read_bytes() == original
     assert not list(tmp_path.glob(".*tmp"))
     assert_same(load_project(path), load_project(path))
+    # a writer killed mid-save left its temporary file; the next save tidies it up
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".a.psproj.{int(dead.stdout)}.tmp"
+    stale.write_bytes(original[:100])
+    save_project(doc, path)
+    assert not stale.exists() and load_project(path)
 
 
 def test_newer_version_and_foreign_files_are_refused(tmp_path):
