@@ -22,7 +22,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from posestudio.core.edits import Paint
+from posestudio.core.edits import Edit, Paint, ReplaceData
 from posestudio.core.layers import RasterLayer
 
 MIN_SIZE, MAX_SIZE = 1, 300
@@ -198,3 +198,36 @@ class StrokeBuilder:
         if self.bbox is not None:
             y0, x0, y1, x1 = self.bbox
             self.layer.data[y0:y1, x0:x1] = self.old[y0:y1, x0:x1]
+
+
+class ConvertLabelSet(Edit):
+    """A parsing layer converted to another label set (``labels.convert``'s explicit
+    tables): the label map and the set's name change together, and undo restores both."""
+
+    def __init__(self, layer, dst: str, text: str = ""):
+        from posestudio.core import labels
+
+        self.layer_id, self.src, self.dst = layer.id, layer.label_set, labels.get(dst).name
+        self.old = layer.data.copy()
+        self.new = labels.convert(layer.data, self.src, self.dst)
+        self.text = text or f"Convert labels to {labels.get(dst).title}"
+
+    def _put(self, doc, data, label_set):
+        layer = doc.layers.by_id(self.layer_id)
+        layer.data = data.copy()
+        layer.label_set = label_set
+        layer.data_changed(bbox=None, label_set=label_set)
+
+    def redo(self, doc):
+        self._put(doc, self.new, self.dst)
+
+    def undo(self, doc):
+        self._put(doc, self.old, self.src)
+
+
+def mirror_labels(layer: RasterLayer, text: str = "Mirror labels") -> ReplaceData:
+    """The record that mirrors a parsing layer left-right and swaps its left/right
+    labels (``labels.mirror``: arms and legs change side with the picture)."""
+    from posestudio.core import labels
+
+    return ReplaceData(layer.id, layer.data.copy(), labels.mirror(layer.data, layer.label_set), text)

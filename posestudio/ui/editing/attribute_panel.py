@@ -1,0 +1,102 @@
+"""Attribute editing, SCM-Net's swap (docs/ARCHS_PARSING.md): choose a region
+(upper clothes, pants, hair …) and a reference person; task ``attribute``
+replaces that region's style code with the reference's (the per-region style
+codes of SCM-Net's encoder) and renders the person in the target pose. The
+result goes into the "Attribute result" layer."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from posestudio.core import labels
+from posestudio.ui.editing.jobs import put_result, read_reference, source_inputs
+
+RESULT_NAME = "Attribute result"
+
+
+class AttributePanel(QWidget):
+    def __init__(self, window, jobs):
+        super().__init__()
+        self.window, self.jobs = window, jobs
+        self.reference_image: np.ndarray | None = None
+        self.reference_parsing: np.ndarray | None = None
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.region = QComboBox()
+        self.region.setToolTip("The region whose look comes from the reference person")
+        form.addRow("Region", self.region)
+        self.model = QComboBox()
+        self.model.addItems(["auto", "puppet"])
+        form.addRow("Model", self.model)
+        lay.addLayout(form)
+        self.reference_button = QPushButton("Reference person…")
+        self.reference_button.clicked.connect(self.choose_reference)
+        lay.addWidget(self.reference_button)
+        self.reference_label = QLabel("No reference person")
+        self.reference_label.setWordWrap(True)
+        lay.addWidget(self.reference_label)
+        self.transfer_button = QPushButton("Transfer attribute")
+        self.transfer_button.clicked.connect(self.transfer)
+        lay.addWidget(self.transfer_button)
+        lay.addStretch(1)
+        self.refresh()
+
+    def parsing_layer(self):
+        return next(iter(self.window.session.doc.layers.of_kind("parsing")), None)
+
+    def refresh(self) -> None:
+        layer = self.parsing_layer()
+        ls = labels.get(getattr(layer, "label_set", "spt10"))
+        keep = self.region.currentText()
+        self.region.clear()
+        self.region.addItems(list(ls.names[1:]))
+        i = self.region.findText(keep or "upper clothes")
+        self.region.setCurrentIndex(max(i, 0))
+
+    def choose_reference(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Reference person", "", "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:
+            self.load_reference(path)
+
+    def load_reference(self, image_path, parsing_path=None) -> bool:
+        from posestudio.errors import InputError
+
+        layer = self.parsing_layer()
+        try:
+            self.reference_image, self.reference_parsing, text = read_reference(
+                image_path, parsing_path, getattr(layer, "label_set", "spt10"))
+        except InputError as exc:
+            self.window.show_error(str(exc))
+            return False
+        self.reference_label.setText(text)
+        return True
+
+    def transfer(self):
+        from posestudio.engine import Request
+
+        layer = self.parsing_layer()
+        if layer is None:
+            self.window.show_error("attribute editing needs the picture's parsing map: import one first")
+            return None
+        if self.reference_image is None:
+            self.window.show_error("choose a reference person first")
+            return None
+        try:
+            inputs = source_inputs(self.window.session.doc)
+        except ValueError as exc:
+            self.window.show_error(f"cannot transfer: {exc}")
+            return None
+        req = Request(task="attribute", model=self.model.currentText(), **inputs,
+                      source_parsing=layer.data.astype(np.int64), label_set=layer.label_set,
+                      reference_image=self.reference_image, reference_parsing=self.reference_parsing,
+                      region=self.region.currentText())
+        return self.jobs.submit(req, "Attribute", self._done)
+
+    def _done(self, res) -> None:
+        doc = self.window.session.doc
+        img = np.asarray(res.image)
+        if img.shape[:2] != (doc.height, doc.width):
+            self.window.show_error(f"result is {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
+            return
+        put_result(self.window.session, RESULT_NAME, img, res)

@@ -1,0 +1,165 @@
+"""Garment editing, SPT's loop (docs/ARCHS_PARSING.md): "Predict target
+parsing" runs task ``parsing`` (SPT's semantic generator H_S, eq. 1, when a
+model is installed; else the puppet warp carries the source parsing to the
+target pose) into a "Target parsing" layer; the artist repaints it with the
+parsing tools; "Generate appearance" runs task ``garment`` (SPT's appearance
+generator H_A with the edited map as its target parsing) into the "Garment
+result" layer, again after every stroke when live preview is on. A second
+person's picture + parsing can be loaded as the reference whose clothing
+texture the generator transfers into the repainted regions."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posestudio.core.edits import AddLayer, ReplaceData
+from posestudio.core.layers import ParsingLayer
+from posestudio.ui.editing.jobs import put_result, read_reference, select_layer, source_inputs
+
+TARGET_NAME = "Target parsing"
+RESULT_NAME = "Garment result"
+
+
+class GarmentPanel(QWidget):
+    def __init__(self, window, jobs, tools):
+        super().__init__()
+        self.window, self.jobs, self.tools = window, jobs, tools
+        self.reference_image: np.ndarray | None = None
+        self.reference_parsing: np.ndarray | None = None
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.model = QComboBox()
+        self.model.addItems(["auto", "puppet"])
+        self.model.setToolTip("auto: the installed SPT model for the task, else the weight-free puppet warp")
+        form.addRow("Model", self.model)
+        lay.addLayout(form)
+        self.predict_button = QPushButton("1. Predict target parsing")
+        self.predict_button.setToolTip("Parsing of the person in the target pose (SPT H_S, or the puppet warp)")
+        self.predict_button.clicked.connect(self.predict)
+        lay.addWidget(self.predict_button)
+        lay.addWidget(QLabel("2. Repaint the target parsing with the label tools"))
+        self.reference_button = QPushButton("Reference person (texture)…")
+        self.reference_button.setToolTip("A second person's picture and parsing whose clothing texture to transfer")
+        self.reference_button.clicked.connect(self.choose_reference)
+        lay.addWidget(self.reference_button)
+        self.reference_label = QLabel("No reference: textures come from this picture")
+        self.reference_label.setWordWrap(True)
+        lay.addWidget(self.reference_label)
+        self.generate_button = QPushButton("3. Generate appearance")
+        self.generate_button.clicked.connect(lambda: self.generate(preview=False))
+        lay.addWidget(self.generate_button)
+        self.live = QCheckBox("Live preview after each stroke")
+        lay.addWidget(self.live)
+        lay.addStretch(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(lambda: self.generate(preview=True))
+        tools.stroke_finished.connect(self._stroke_finished)
+
+    # -- layers ----------------------------------------------------------------------------------
+    def target_layer(self) -> ParsingLayer | None:
+        return next((l for l in self.window.session.doc.layers.of_kind("parsing") if l.name == TARGET_NAME), None)
+
+    def source_parsing_layer(self) -> ParsingLayer | None:
+        return next((l for l in self.window.session.doc.layers.of_kind("parsing") if l.name != TARGET_NAME), None)
+
+    # -- step 1 ----------------------------------------------------------------------------------
+    def predict(self):
+        from posestudio.engine import Request
+
+        doc = self.window.session.doc
+        src = self.source_parsing_layer()
+        try:
+            inputs = source_inputs(doc)
+            if inputs["target_pose"] is None:
+                raise ValueError("the document has no target pose")
+        except ValueError as exc:
+            self.window.show_error(f"cannot predict the parsing: {exc}")
+            return None
+        req = Request(task="parsing", model=self.model.currentText(), **inputs,
+                      source_parsing=None if src is None else src.data.astype(np.int64),
+                      label_set=getattr(src, "label_set", "spt10"))
+        return self.jobs.submit(req, "Predict parsing", lambda res: self._predicted(res, req.label_set))
+
+    def _predicted(self, res, label_set: str) -> None:
+        parsing = (getattr(res, "layers", None) or {}).get("parsing")
+        if parsing is None:
+            self.window.show_error("the model returned no parsing map: import a source parsing map first")
+            return
+        parsing = np.asarray(parsing).astype(np.uint8)
+        doc = self.window.session.doc
+        layer = self.target_layer()
+        if layer is None:
+            layer = ParsingLayer(TARGET_NAME, parsing, label_set=label_set, opacity=0.6)
+            src = self.source_parsing_layer()
+            index = doc.layers.index(src) + 1 if src is not None else len(doc.layers)
+            self.window.session.push(AddLayer(layer, index, "Predict target parsing"))
+            if src is not None:  # the source map stays, hidden: the artist paints the target
+                src.visible = False
+        else:
+            self.window.session.push(ReplaceData(layer.id, layer.data.copy(), parsing, "Predict target parsing"))
+        select_layer(self.window, layer)
+
+    # -- reference -------------------------------------------------------------------------------
+    def choose_reference(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Reference person", "", "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:
+            self.load_reference(path)
+
+    def load_reference(self, image_path, parsing_path=None) -> bool:
+        """A reference picture and its parsing (``<name>_parsing.png`` beside it when not given)."""
+        from posestudio.errors import InputError
+
+        try:
+            self.reference_image, self.reference_parsing, text = read_reference(image_path, parsing_path)
+        except InputError as exc:
+            self.window.show_error(str(exc))
+            return False
+        self.reference_label.setText(text)
+        return True
+
+    # -- step 3 ----------------------------------------------------------------------------------
+    def generate(self, preview: bool = False):
+        from posestudio.engine import Request
+
+        target = self.target_layer()
+        if target is None:
+            if not preview:
+                self.window.show_error("predict the target parsing first (step 1)")
+            return None
+        src = self.source_parsing_layer()
+        try:
+            inputs = source_inputs(self.window.session.doc)
+        except ValueError as exc:
+            self.window.show_error(f"cannot generate: {exc}")
+            return None
+        req = Request(task="garment", model=self.model.currentText(), **inputs,
+                      source_parsing=None if src is None else src.data.astype(np.int64),
+                      target_parsing=target.data.astype(np.int64), label_set=target.label_set,
+                      reference_image=self.reference_image, reference_parsing=self.reference_parsing)
+        return self.jobs.submit(req, "Garment", self._generated, preview=preview)
+
+    def _generated(self, res) -> None:
+        doc = self.window.session.doc
+        img = np.asarray(res.image)
+        if img.shape[:2] != (doc.height, doc.width):
+            self.window.show_error(f"result is {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
+            return
+        put_result(self.window.session, RESULT_NAME, img, res)
+
+    def _stroke_finished(self, layer_id: str) -> None:
+        target = self.target_layer()
+        if self.live.isChecked() and target is not None and target.id == layer_id:
+            self._timer.start()
