@@ -52,7 +52,8 @@ class ParsingTools(QObject):
         self._lasso: list[tuple[float, float]] = []
         self._lasso_item: QGraphicsPathItem | None = None
         self.last_move_ms: list[float] = []  # measured per-move cost (benchmark)
-        self.view.viewport().installEventFilter(self)
+        self._viewport = self.view.viewport()
+        self._viewport.installEventFilter(self)
         self.view.installEventFilter(self)
 
     # -- state ---------------------------------------------------------------------------
@@ -99,6 +100,12 @@ class ParsingTools(QObject):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         if self.tool == "none":
             return False
+        try:
+            return self._filter(obj, event)
+        except RuntimeError:  # the window is being torn down
+            return False
+
+    def _filter(self, obj, event) -> bool:
         t = event.type()
         if t == QEvent.Type.ShortcutOverride and event.key() in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
             event.accept()  # [ and ] size the brush here, not rotate the selection
@@ -109,7 +116,7 @@ class ParsingTools(QObject):
         if t == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape and self._stroke is not None:
             self.cancel()
             return True
-        if obj is not self.view.viewport():
+        if obj is not self._viewport:
             return False
         if self.view._space or getattr(self.view, "_pan", None) is not None:
             return False  # Space+drag pans: the canvas's
