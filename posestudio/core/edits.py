@@ -90,7 +90,7 @@ class SetVisibility(Edit):
     def __post_init__(self):
         self.joints = [int(j) for j in self.joints]
         if not self.text:
-            names = ", ".join(skeleton.JOINTS[j] for j in self.joints[:3])
+            names = ", ".join(skeleton.JOINTS[j].replace("_", " ") for j in self.joints[:3])
             more = "…" if len(self.joints) > 3 else ""
             self.text = f"{'Restore' if self.visible else 'Hide'} {names}{more}"
 

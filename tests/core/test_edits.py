@@ -31,7 +31,7 @@ def test_hide_joint_drops_limbs_and_restore_is_lossless(doc):
     before = layer.poses[0].copy()
     e = edits.SetVisibility(layer.id, 0, [skeleton.JOINT_INDEX["r_elbow"]], False)
     doc.apply(e)
-    assert "Hide r_elbow" in e.text
+    assert "Hide r elbow" in e.text
     assert (2, 3) not in layer.poses[0].limbs() and (3, 4) not in layer.poses[0].limbs()
     doc.apply(edits.SetVisibility(layer.id, 0, [3], True))
     assert layer.poses[0] == before  # position kept while hidden
