@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from posestudio.core import edits, project
 from posestudio.core.document import Document
 from posestudio.core.edits import Edit, LockedLayerError
-from posestudio.core.layers import Layer, PoseLayer
+from posestudio.core.layers import PoseLayer
 from posestudio.core.pose import Pose
 from posestudio.errors import InputError
 from posestudio.ui.undo import EditCommand, make_stack
@@ -359,12 +359,3 @@ class Session(QObject):
             self._saver = None
         self.autosave.discard()
 
-
-def layer_title(layer: Layer) -> str:
-    return f"{layer.name} ({layer.kind})"
-
-
-def pose_or_default(pose: Pose | None, doc: Document) -> Pose:
-    from posestudio.core.pose import default_pose
-
-    return pose if pose is not None else default_pose(doc.width, doc.height)
