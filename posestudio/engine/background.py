@@ -20,7 +20,7 @@ def fill_background(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     wgt = known.astype(np.float32)
     # pull: premultiplied colour and weight, halved per level
     levels = []
-    c, w = img * wgt[..., None], wgt
+    c, w = cv2.copyTo(img, known.astype(np.uint8)), wgt  # premultiplied by the 0/1 weight
     while min(w.shape) > 1:
         size = (max(1, (w.shape[1] + 1) // 2), max(1, (w.shape[0] + 1) // 2))
         c = cv2.resize(c, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
@@ -34,5 +34,4 @@ def fill_background(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         t = np.minimum(w * 4, 1)[..., None]
         color = c / np.maximum(w, 1e-6)[..., None] * t + up * (1 - t)
     up = cv2.resize(color, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
-    np.copyto(img, up, where=~known[..., None])
-    return img
+    return cv2.copyTo(up, (~known).astype(np.uint8), img)

@@ -121,9 +121,16 @@ def puppet_warp(
         body = _skeleton_body(source_pose, h, w)
     # distance to the body gives the hole (removed from the background) and the
     # halo (body + margin, a little wider than the hole so the feather fits)
-    dist = cv2.distanceTransform(1 - body, cv2.DIST_L2, cv2.DIST_MASK_5)
-    hole = dist <= ring
-    halo = dist <= ring + 2 * feather
+    hole = np.zeros((h, w), bool)
+    halo = np.zeros((h, w), bool)
+    by, bx = np.flatnonzero(body.any(1)), np.flatnonzero(body.any(0))
+    if len(by):
+        grow = ring + 2 * feather + 2
+        y0, y1 = max(0, by[0] - grow), min(h, by[-1] + 1 + grow)
+        x0, x1 = max(0, bx[0] - grow), min(w, bx[-1] + 1 + grow)
+        dist = cv2.distanceTransform(1 - body[y0:y1, x0:x1], cv2.DIST_L2, cv2.DIST_MASK_5)
+        hole[y0:y1, x0:x1] = dist <= ring
+        halo[y0:y1, x0:x1] = dist <= ring + 2 * feather
 
     core = assign_parts(source_pose, body, _spt10(par, label_set))
     margin = np.full((h, w), -1, np.int16)
@@ -199,14 +206,29 @@ def puppet_warp(
             if level == 2:
                 is_core[y0 : y0 + rh, x0 : x0 + rw] |= hit
 
+    # Everything below happens in R: where the old body was (the hole) or a part lands.
+    rects = [roi for roi, _ in warped_parts.values()]
+    hy, hx = np.flatnonzero(hole.any(1)), np.flatnonzero(hole.any(0))
+    if len(hy):
+        rects.append((hx[0], hy[0], hx[-1] + 1 - hx[0], hy[-1] + 1 - hy[0]))
+    flow = np.zeros((h, w, 2), np.float32)
+    alpha = np.zeros((h, w), np.float32)
+    parsing_out = None if par is None else np.zeros_like(par)
+    if not rects:
+        return Warp(img.copy(), flow, alpha, label, parsing_out, warnings)
+    X0, Y0 = min(r[0] for r in rects), min(r[1] for r in rects)
+    X1, Y1 = max(r[0] + r[2] for r in rects), max(r[1] + r[3] for r in rects)
+    R = (slice(Y0, Y1), slice(X0, X1))
+    lab_r = label[R]
+
     # backward maps: identity for background, the part's affine where a part lands
     coef = np.zeros((6, len(PARTS) + 1), np.float32)
     coef[0, :] = coef[4, :] = 1.0
     for name, m in mats.items():
         coef[:, _P[name] + 1] = np.asarray(m, np.float32).reshape(-1)
-    lab1 = (label + 1).astype(np.uint8)  # at most 12 values: a 256-entry lookup table each
-    xx = np.arange(w, dtype=np.float32)[None, :]
-    yy = np.arange(h, dtype=np.float32)[:, None]
+    lab1 = (lab_r + 1).astype(np.uint8)  # at most 12 values: a 256-entry lookup table each
+    xx = np.arange(X0, X1, dtype=np.float32)[None, :]
+    yy = np.arange(Y0, Y1, dtype=np.float32)[:, None]
     lut = np.zeros((6, 256), np.float32)
     lut[:, : coef.shape[1]] = coef
     a = [cv2.LUT(lab1, lut[i]) for i in range(6)]
@@ -217,45 +239,39 @@ def puppet_warp(
     # Where the target skeleton says "torso" but no source part lands (a torso seen
     # square-on that was edge-on, a gap between arm and torso in the source),
     # extend the warped body into it instead of showing background.
-    gaps = np.zeros((h, w), bool)
-    if complete_body and not same_pose and is_core.any():
-        gaps = (_torso_polygon(target_pose, h, w) > 0) & ~is_core
+    core_r = is_core[R]
+    gaps = np.zeros(lab_r.shape, bool)
+    if complete_body and not same_pose and core_r.any():
+        gaps = (_torso_polygon(target_pose, h, w)[R] > 0) & ~core_r
         if gaps.any():
             ys, xs = np.nonzero(gaps)
             grow = max(int(np.ptp(ys)), int(np.ptp(xs)), 8)
-            y0, y1 = max(0, ys.min() - grow), min(h, ys.max() + 1 + grow)
-            x0, x1 = max(0, xs.min() - grow), min(w, xs.max() + 1 + grow)
-            filled = fill_background(warped[y0:y1, x0:x1], ~is_core[y0:y1, x0:x1])
+            y0, y1 = max(0, ys.min() - grow), min(gaps.shape[0], ys.max() + 1 + grow)
+            x0, x1 = max(0, xs.min() - grow), min(gaps.shape[1], xs.max() + 1 + grow)
+            filled = fill_background(warped[y0:y1, x0:x1], ~core_r[y0:y1, x0:x1])
             g = gaps[y0:y1, x0:x1]
             warped[y0:y1, x0:x1][g] = np.clip(np.rint(filled[g]), 0, 255).astype(np.uint8)
-            label[gaps] = -1
+            lab_r[gaps] = -1  # a view into label
     # feather inside the shown region only (outside it the identity map would show the old body)
-    fg = label >= 0
+    fg = lab_r >= 0
     shown = (fg | gaps).astype(np.uint8)
-    alpha = np.minimum(cv2.distanceTransform(shown, cv2.DIST_L2, 3) * (1.0 / (2 * feather)), 1.0)
+    al = np.minimum(cv2.distanceTransform(shown, cv2.DIST_L2, 3) * (1.0 / (2 * feather)), 1.0)
+    alpha[R] = al
+    background = np.clip(np.rint(fill_background(img[R], hole[R])), 0, 255).astype(np.uint8)
     out = img.copy()
-    todo = hole | (shown > 0)
-    if todo.any():
-        ys, xs = np.nonzero(todo)
-        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-        background = fill_background(img[y0:y1, x0:x1], hole[y0:y1, x0:x1])
-        al = alpha[y0:y1, x0:x1, None]
-        blend = al * warped[y0:y1, x0:x1].astype(np.float32) + (1 - al) * background
-        out[y0:y1, x0:x1] = np.clip(np.rint(blend), 0, 255).astype(np.uint8)
+    out[R] = cv2.blendLinear(warped, background, al, 1.0 - al)
 
     fgf = fg.astype(np.float32)
-    flow = cv2.merge([(map_x - xx) * fgf, (map_y - yy) * fgf])
-    parsing_out = None
+    flow[R] = cv2.merge([(map_x - xx) * fgf, (map_y - yy) * fgf])
     if par is not None:
         carried = cv2.remap(
             par.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
         )
-        parsing_out = np.where(fg, carried, 0).astype(par.dtype)
-        parsing_out = sides_from_parts(parsing_out, label, label_set)
+        parsing_out[R] = sides_from_parts(np.where(fg, carried, 0).astype(par.dtype), lab_r, label_set)
         if label_set == "spt10" and _turns_away(source_pose, target_pose):
             # the target shows the back of the head: the face becomes hair
             face = parsing_out == 1
             if face.any() and (parsing_out == 2).any():
                 out = _refill_from_label(out, parsing_out, face, 2)
                 parsing_out[face] = 2
-    return Warp(out, flow, alpha.astype(np.float32), label, parsing_out, warnings)
+    return Warp(out, flow, alpha, label, parsing_out, warnings)

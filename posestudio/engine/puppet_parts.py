@@ -204,6 +204,9 @@ def _skeleton_body(pose: Pose, h: int, w: int) -> np.ndarray:
 def _part_boxes(codes: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     """Part id -> (x0, y0, x1, y1) bounding box of its code pixels (margin or core),
     from per-row and per-column histograms of the codes (one pass each)."""
+    full_h, full_w = codes.shape
+    step = max(1, max(full_h, full_w) // 512)  # parts thinner than this many pixels do not matter
+    codes = codes[::step, ::step]
     h, w = codes.shape
     pid = np.where(codes > 0, (codes - 1) // 2, len(PARTS)).astype(np.int64)  # len(PARTS) = nothing
     n = len(PARTS) + 1
@@ -213,7 +216,9 @@ def _part_boxes(codes: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     for k in range(len(PARTS)):
         ys, xs = np.flatnonzero(rows[:, k]), np.flatnonzero(cols[:, k])
         if len(ys):
-            out[k] = (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
+            x0, y0 = max(0, int(xs[0]) * step - step), max(0, int(ys[0]) * step - step)
+            x1, y1 = min(full_w, (int(xs[-1]) + 2) * step), min(full_h, (int(ys[-1]) + 2) * step)
+            out[k] = (x0, y0, x1, y1)
     return out
 
 
