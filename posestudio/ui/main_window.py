@@ -51,7 +51,17 @@ class MainWindow(PoseCommands, QMainWindow):
         self.generation = GenerationController(self.session, self.generator_panel, self)
         self._wire()
         self._on_document(self.session.doc)
+        self._install_editing()
         self._restore_layout()
+
+    def _install_editing(self) -> None:
+        """The garment/attribute/face editing tools and the timeline (their own package)."""
+        try:
+            from posestudio.ui.editing.install import install_editing_tools
+        except ImportError as exc:  # the window works without them
+            self.statusBar().showMessage(f"Editing tools unavailable: {exc}", 5000)
+            return
+        install_editing_tools(self)
 
     # -- composition ---------------------------------------------------------------------------
     def _dock(self, title: str, widget, area, name: str) -> QDockWidget:

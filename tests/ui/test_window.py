@@ -98,8 +98,11 @@ def test_wheel_zooms_about_the_mouse(window, qtbot):
     from PySide6.QtGui import QWheelEvent
 
     view = window.view
+    view.set_zoom(4.0)
+    view.centerOn(128, 128)  # room to scroll in every direction
     z0 = view.zoom
-    pos = QPointF(200, 200)
+    c = view.viewport().rect().center()
+    pos = QPointF(c.x() + 50, c.y() + 40)
     scene_before = view.mapToScene(pos.toPoint())
     ev = QWheelEvent(pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
                      Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
