@@ -15,9 +15,9 @@ within its budget on a 1024x1024 map (docs/PERFORMANCE.md, "Editing tools").
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from posestudio.core import parsing_ops as ops
 from posestudio.ui.canvas.render import layer_rgba, qimage
@@ -51,6 +51,7 @@ class ParsingTools(QObject):
         self._stroke_layer = None
         self._lasso: list[tuple[float, float]] = []
         self._lasso_item: QGraphicsPathItem | None = None
+        self._live: _LiveLayer | None = None
         self.last_move_ms: list[float] = []  # measured per-move cost (benchmark)
         self._viewport = self.view.viewport()
         self._viewport.installEventFilter(self)
@@ -139,6 +140,9 @@ class ParsingTools(QObject):
         if layer.locked:
             self.window.show_error(f"layer {layer.name!r} is locked; unlock it to paint")
             return True
+        if not self.window.session.doc.layers.is_shown(layer):
+            self.window.show_error(f"layer {layer.name!r} is hidden; show it to paint")
+            return True
         return False
 
     def press(self, x: float, y: float) -> None:
@@ -185,8 +189,9 @@ class ParsingTools(QObject):
             stroke, layer, self._stroke = self._stroke, self._stroke_layer, None
             rec = stroke.record({"brush": "Brush", "eraser": "Erase", "edge_pen": "Draw edges",
                                  "edge_eraser": "Erase edges"}.get(self.tool, "Paint"))
+            layer.data_changed(bbox=rec.bbox if rec is not None else None)  # the scene's item catches up once
+            self._end_live()
             if rec is not None:
-                layer.data_changed(bbox=rec.bbox)  # thumbnails and other views catch up once
                 self.window.session.push(rec, True)
                 self.stroke_finished.emit(layer.id)
         elif self._lasso:
@@ -200,6 +205,7 @@ class ParsingTools(QObject):
         if self._stroke is not None:
             self._stroke.cancel()
             self._stroke_layer.data_changed(bbox=None)
+        self._end_live()
         self._stroke = None
         self._lasso = []
         self._hide_lasso()
@@ -210,22 +216,26 @@ class ParsingTools(QObject):
 
     # -- drawing ---------------------------------------------------------------------------------
     def repaint_rect(self, layer, bbox) -> None:
-        """Redraw only ``bbox`` (y0, x0, y1, x1) of the layer's pixmap on the canvas."""
-        item = self.window.scene.items_by_id.get(layer.id)
-        if item is None or not hasattr(item, "pixmap"):
-            return
-        y0, x0, y1, x1 = bbox
-        part = _SubLayer(layer, bbox)
-        rgba = layer_rgba(part)
-        if rgba.shape[2] == 3:
-            rgba = np.dstack([rgba, np.full(rgba.shape[:2], 255, np.uint8)])
-        pm = item.pixmap()
-        p = QPainter(pm)
-        p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-        p.drawImage(x0, y0, qimage(rgba))
-        p.end()
-        item.setPixmap(pm)
-        item.update(QRect(x0, y0, x1 - x0, y1 - y0))
+        """Redraw only ``bbox`` (y0, x0, y1, x1) of the layer on the canvas.
+
+        While a stroke runs the layer is shown by a stand-in item that owns a QImage of
+        it: each move rewrites the dirty rectangle of that image and invalidates only that
+        rectangle, so the view repaints a brush-sized region instead of re-rendering and
+        re-scaling the whole label map."""
+        live = self._live
+        if live is None or live.layer is not layer:
+            self._end_live()
+            item = self.window.scene.items_by_id.get(layer.id)
+            if item is None:
+                return
+            live = self._live = _LiveLayer(layer, item)
+            self.window.scene.addItem(live)
+        live.redraw(bbox)
+
+    def _end_live(self) -> None:
+        live, self._live = self._live, None
+        if live is not None:
+            live.finish(self.window.scene)
 
     def _show_lasso(self) -> None:
         if self._lasso_item is None or self._lasso_item.scene() is None:
@@ -248,6 +258,56 @@ class ParsingTools(QObject):
             except RuntimeError:  # the scene was cleared with a new document
                 pass
             self._lasso_item = None
+
+
+class _LiveLayer(QGraphicsItem):
+    """Stands in for a raster layer's pixmap item during a stroke (same place, z and
+    opacity): holds the layer as a QImage and paints only the exposed part of it."""
+
+    def __init__(self, layer, item):
+        super().__init__()
+        self.layer, self.item = layer, item
+        rgba = layer_rgba(layer)
+        if rgba.shape[2] == 3:
+            rgba = np.dstack([rgba, np.full(rgba.shape[:2], 255, np.uint8)])
+        self.image = qimage(rgba)
+        self.setPos(item.pos())
+        self.setTransform(item.transform())
+        self.setZValue(item.zValue())
+        self.setOpacity(item.opacity())
+        self.setVisible(item.isVisible())
+        self.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        self.smooth = item.transformationMode() == Qt.TransformationMode.SmoothTransformation
+        item.hide()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(0, 0, self.image.width(), self.image.height())
+
+    def paint(self, painter, option, widget=None) -> None:
+        r = option.exposedRect.toAlignedRect().intersected(self.image.rect())
+        if r.isEmpty():
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
+        painter.drawImage(r, self.image, r)
+
+    def redraw(self, bbox) -> None:
+        y0, x0, y1, x1 = bbox
+        rgba = layer_rgba(_SubLayer(self.layer, bbox))
+        if rgba.shape[2] == 3:
+            rgba = np.dstack([rgba, np.full(rgba.shape[:2], 255, np.uint8)])
+        p = QPainter(self.image)
+        p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        p.drawImage(x0, y0, qimage(rgba))
+        p.end()
+        # one pixel of margin: smooth scaling reaches into the neighbours
+        self.update(QRectF(x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2))
+
+    def finish(self, scene) -> None:
+        try:
+            self.item.setVisible(scene.doc.layers.is_shown(self.layer))
+            scene.removeItem(self)
+        except (RuntimeError, KeyError):  # the scene was cleared with a new document
+            pass
 
 
 class _SubLayer:

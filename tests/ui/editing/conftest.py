@@ -10,6 +10,7 @@ def ewindow(window):
     from posestudio.ui.editing.install import install_editing_tools
 
     install_editing_tools(window)
+    window.session.doc.layers.first("parsing").visible = True  # the sample keeps it hidden
     yield window
     window.editing.shutdown()
 

@@ -157,6 +157,20 @@ def test_convert_label_set_and_opacity_are_undoable(ewindow):
     assert layer.opacity != 0.2
 
 
+def test_tools_refuse_hidden_and_locked_layers(ewindow):
+    w, tools = ewindow, ewindow.editing.tools
+    layer = parsing(w)
+    before = layer.data.copy()
+    w.editing.actions["tool_brush"].trigger()
+    for prop in ("visible", "locked"):
+        setattr(layer, prop, prop == "locked")
+        tools.press(100, 100)
+        tools.move(120, 120)
+        tools.release()
+        assert np.array_equal(layer.data, before) and ("hidden" if prop == "visible" else "locked") in w.last_error
+        setattr(layer, prop, prop != "locked")
+
+
 def test_space_still_pans_while_a_tool_is_on(ewindow, qtbot):
     w = ewindow
     w.editing.actions["tool_brush"].trigger()
@@ -169,3 +183,23 @@ def test_space_still_pans_while_a_tool_is_on(ewindow, qtbot):
     drag(qtbot, w.view, QPoint(300, 300), QPoint(200, 300))
     QTest.keyRelease(w.view, Qt.Key.Key_Space)
     assert np.array_equal(layer.data, before) and w.view.horizontalScrollBar().value() != h0
+
+
+def test_stroke_repaints_through_a_stand_in_and_the_scene_catches_up_on_release(ewindow, qtbot):
+    from PySide6.QtGui import QImage
+
+    w, tools = ewindow, ewindow.editing.tools
+    layer = parsing(w)
+    item = w.scene.items_by_id[layer.id]
+    w.editing.actions["tool_brush"].trigger()
+    tools.set_label(5)
+    tools.set_size(20)
+    tools.press(40, 40)
+    tools.move(80, 60)
+    assert tools._live is not None and not item.isVisible() and tools._live.isVisible()
+    live = tools._live.image.convertToFormat(QImage.Format.Format_RGBA8888)
+    assert live.pixelColor(60, 50).getRgb()[:3] == labels.get("spt10").palette[5]
+    tools.release()
+    assert tools._live is None and item.isVisible()
+    img = item.pixmap().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
+    assert img.pixelColor(60, 50).getRgb()[:3] == labels.get("spt10").palette[5]
