@@ -48,6 +48,8 @@ class OnnxBackend:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             opts.intra_op_num_threads = int(threads)
+        # a desktop app shares the CPU with its own window: idle worker threads sleep, not spin
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=use)
         except Exception as exc:  # noqa: BLE001 - a provider that cannot start: fall back to the CPU
