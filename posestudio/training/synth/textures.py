@@ -84,7 +84,10 @@ def render_texture(spec: TextureSpec, size: int = TILE) -> np.ndarray:
     if w.dtype == bool:  # two-colour patterns: pick, no blending (a per-channel LUT is fastest)
         m = np.ascontiguousarray(w).view(np.uint8)
         return cv2.merge(
-            [cv2.LUT(m, np.array([a, b] + [0] * 254, np.uint8)) for a, b in zip(spec.color, spec.color2)]
+            [
+                cv2.LUT(m, np.array([a, b] + [0] * 254, np.uint8))
+                for a, b in zip(spec.color, spec.color2, strict=True)
+            ]
         )
     out = c1 + w[..., None] * (c2 - c1)
     return (out + 0.5).astype(np.uint8)
