@@ -171,3 +171,21 @@ def test_cli_list_and_errors(pona16, capsys, tmp_path):
         main(["generate", "--model", "nope", "--source", str(tmp_path / "none.png"), "--out", "x.png"]) == 2
     )
     assert "none.png" in capsys.readouterr().err
+
+
+def test_generate_puppet_from_the_pose_csv_writes_image_and_layers(samples_dir, tmp_path):
+    s = samples_dir
+    args = [
+        "generate", "--model", "puppet", "--task", "parsing", "--source", str(s / "2_A.jpg"),
+        "--source-pose", str(s / "keypoints.csv"), "--source-name", "2_A.jpg", "--target-name", "2_B.jpg",
+        "--source-parsing", str(s / "2_A_parsing.png"), "--out", str(tmp_path / "o.png"),
+        "--layers-dir", str(tmp_path / "layers"),
+    ]  # fmt: skip
+    assert main(args) == 0
+    assert np.array(Image.open(tmp_path / "o.png")).shape == (256, 256, 3)
+    flow = np.load(tmp_path / "layers" / "flow.npy")
+    assert flow.shape == (256, 256, 2) and np.abs(flow).max() > 5  # the body moved
+    from posestudio.core.formats import label_png
+
+    assert label_png.read(tmp_path / "layers" / "parsing.png").shape == (256, 256)
+    assert main([*args[:-2], "--raw-out", str(tmp_path / "raw.npy")]) == 2  # the puppet has no raw output
