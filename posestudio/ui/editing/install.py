@@ -125,8 +125,11 @@ def install_editing_tools(window) -> None:
         window.addDockWidget(area, dock)
         ed.docks[key] = dock
         window.docks[key] = dock
-    for key in ("garment", "attribute", "face"):
-        window.tabifyDockWidget(ed.docks["labels"], ed.docks[key])
+    # one tab group on the right with the generator: the layer list stays tall
+    first = window.docks.get("generator", ed.docks["labels"])
+    for key in ("labels", "garment", "attribute", "face"):
+        if ed.docks[key] is not first:
+            window.tabifyDockWidget(first, ed.docks[key])
     ed.docks["labels"].raise_()
 
     actions["mirror_labels"] = _action(window, "Mirror &Labels", "Ctrl+Shift+M",
