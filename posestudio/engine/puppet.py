@@ -36,6 +36,7 @@ from posestudio.engine.puppet_parts import (
     _torso_polygon,
     _turns_away,
     assign_parts,
+    head_centre_from_parsing,
     sides_from_parts,
 )  # fmt: skip
 from posestudio.engine.puppet_rig import (
@@ -156,7 +157,10 @@ def puppet_warp(
     spt = _spt10(par, label_set)
     if spt is not None and use_silhouette:
         sil = torso_silhouette(source_pose, (spt == 3).astype(np.uint8))
-    mats = part_transforms(source_pose, target_pose, sil)
+    head_c = None
+    if spt is not None and source_pose.visible[1]:
+        head_c = head_centre_from_parsing(spt, source_pose)
+    mats = part_transforms(source_pose, target_pose, sil, head_c)
     same_pose = source_pose == target_pose
     order = depth_order(target_pose)
     # A body cut by the frame (legs at the bottom of a crop) continues past it:

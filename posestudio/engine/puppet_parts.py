@@ -89,6 +89,17 @@ def _part_skeletons(pose: Pose, h: int, w: int, s: float) -> dict[str, np.ndarra
     return out
 
 
+def head_centre_from_parsing(spt10: np.ndarray, pose: Pose) -> np.ndarray | None:
+    """Centroid of the face and hair pixels above the neck (hair hanging down the
+    back does not pull it), or None when there are none."""
+    neck_y = int(round(pose.xy[1, 1]))
+    top = spt10[: max(0, neck_y)]
+    ys, xs = np.nonzero((top == 1) | (top == 2))
+    if len(xs) < 10:
+        return None
+    return np.array([xs.mean(), ys.mean()])
+
+
 def _spt10(parsing: np.ndarray | None, label_set: str) -> np.ndarray | None:
     if parsing is None:
         return None

@@ -113,6 +113,32 @@ def _axis_rotation(src: Pose, dst: Pose) -> float:
     return (a - b + math.pi) % (2 * math.pi) - math.pi
 
 
+def _head_centre(p: Pose) -> np.ndarray | None:
+    """Where the skull's centre projects: between the ears when both show; else
+    halfway between the one ear and the face (eyes, nose); None without an ear."""
+    v = p.visible
+    ears = [j for j in (16, 17) if v[j]]
+    face = [j for j in (0, 14, 15) if v[j]]
+    if len(ears) == 2:
+        return p.xy[ears].mean(0)
+    if len(ears) == 1 and face:
+        return (p.xy[ears[0]] + p.xy[face].mean(0)) / 2
+    return None
+
+
+_FACE_JOINTS = [0, 14, 15, 16, 17]
+
+
+def _head_size(p: Pose) -> float:
+    """About the head's height: the neck-to-eyes/ears distance, else a fifth of the body."""
+    v = p.visible
+    top = [j for j in (14, 15, 16, 17, 0) if v[j]]
+    if v[1] and top:
+        return float(np.hypot(*(p.xy[top].mean(0) - p.xy[1])))
+    b = p.bbox()
+    return 0.0 if b is None else 0.2 * (b[3] - b[1])
+
+
 def _body_scale(src: Pose, dst: Pose) -> float:
     both = src.visible & dst.visible
     if both.sum() < 2:
@@ -242,7 +268,10 @@ def _thick_torso_map(src: Pose, dst: Pose, sil: tuple[float, float], g: float) -
 
 
 def part_transforms(
-    src: Pose, dst: Pose, torso_sil: tuple[float, float] | None = None
+    src: Pose,
+    dst: Pose,
+    torso_sil: tuple[float, float] | None = None,
+    head_centre_src: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """One backward 2x3 affine (target -> source pixels) per rigid part.
 
@@ -287,6 +316,17 @@ def part_transforms(
         rot = _axis_rotation(src, dst)
         c, sn = math.cos(rot) * g, math.sin(rot) * g
         mh = _anchor(np.array([[c, -sn, 0.0], [sn, c, 0.0]]), dst.xy[1], src.xy[1])
+        # A head turning round (three-quarter view -> back view) moves its silhouette
+        # across the neck: line up the skull centres side to side, keep the neck's height.
+        cs, ct = _head_centre(src), _head_centre(dst)
+        turned = not np.array_equal(src.visible[_FACE_JOINTS], dst.visible[_FACE_JOINTS])
+        if turned and head_centre_src is not None:
+            cs = head_centre_src  # the joints of a turning head say little; its pixels more
+        if cs is not None and ct is not None:
+            at = mh[:, :2] @ ct + mh[:, 2]  # where the target's centre reads now
+            shift = np.array([cs[0] - at[0], 0.0])
+            mh = mh.copy()
+            mh[:, 2] += np.clip(shift, -0.5 * _head_size(src), 0.5 * _head_size(src))
     else:
         common = [j for j in _HEAD_JOINTS if both[j]]
         mh = _fit_similarity(dst.xy[common], src.xy[common], (g / 2, g * 2))
