@@ -51,8 +51,16 @@ class MainWindow(PoseCommands, QMainWindow):
         self.generation = GenerationController(self.session, self.generator_panel, self)
         self._wire()
         self._on_document(self.session.doc)
-        self._install_editing()
+        self._editing_pending = True  # installed once the window is on screen (see showEvent)
         self._restore_layout()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._editing_pending:
+            self._editing_pending = False
+            # after the first show: docks tabified before it leave stale tab bars on screen,
+            # and the window appears sooner
+            QTimer.singleShot(0, self._install_editing)
 
     def _install_editing(self) -> None:
         """The garment/attribute/face editing tools and the timeline (their own package)."""
@@ -62,6 +70,11 @@ class MainWindow(PoseCommands, QMainWindow):
             self.statusBar().showMessage(f"Editing tools unavailable: {exc}", 5000)
             return
         install_editing_tools(self)
+        if getattr(self, "editing", None) is not None:
+            self.brush_bar.hide()  # the editing palette has the full brush; B still toggles the simple one
+        # docks added one by one can leave a minimum size for them all stacked: recompute it
+        self.setMinimumSize(0, 0)
+        self.layout().activate()
 
     # -- composition ---------------------------------------------------------------------------
     def _dock(self, title: str, widget, area, name: str) -> QDockWidget:
