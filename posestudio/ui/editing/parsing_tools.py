@@ -15,9 +15,9 @@ within its budget on a 1024x1024 map (docs/PERFORMANCE.md, "Editing tools").
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem
 
 from posestudio.core import parsing_ops as ops
 from posestudio.ui.canvas.render import layer_rgba, qimage
@@ -52,6 +52,7 @@ class ParsingTools(QObject):
         self._lasso: list[tuple[float, float]] = []
         self._lasso_item: QGraphicsPathItem | None = None
         self._live: _LiveLayer | None = None
+        self._outline: QGraphicsEllipseItem | None = None
         self.last_move_ms: list[float] = []  # measured per-move cost (benchmark)
         self._viewport = self.view.viewport()
         self._viewport.installEventFilter(self)
@@ -64,6 +65,8 @@ class ParsingTools(QObject):
         if self._stroke is not None:
             self.cancel()
         self.tool = tool
+        if tool not in ("brush", "eraser", "edge_pen", "edge_eraser"):
+            self.hide_outline()
         cursor = Qt.CursorShape.ArrowCursor if tool == "none" else Qt.CursorShape.CrossCursor
         self.view.viewport().setCursor(cursor)
         self.changed.emit()
@@ -124,9 +127,16 @@ class ParsingTools(QObject):
         if t == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
             self.press(*self.view._image_xy(event.position().toPoint()))
             return True
-        if t == QEvent.Type.MouseMove and (self._stroke is not None or self._lasso):
-            self.move(*self.view._image_xy(event.position().toPoint()))
-            return True
+        if t == QEvent.Type.MouseMove:
+            xy = self.view._image_xy(event.position().toPoint())
+            self.show_outline(*xy)
+            if self._stroke is not None or self._lasso:
+                self.move(*xy)
+                return True
+            return False
+        if t == QEvent.Type.Leave:
+            self.hide_outline()
+            return False
         if t == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
             self.release()
             return True
@@ -237,6 +247,37 @@ class ParsingTools(QObject):
         if live is not None:
             live.finish(self.window.scene)
 
+    def show_outline(self, x: float, y: float) -> None:
+        """The brush footprint under the mouse: a circle of the active tool's size."""
+        if self.tool not in ("brush", "eraser", "edge_pen", "edge_eraser"):
+            return
+        from posestudio.ui.canvas.skeleton_items import to_scene
+
+        item = self._outline
+        try:
+            alive = item is not None and item.scene() is self.window.scene
+        except RuntimeError:  # deleted with the previous document's scene items
+            alive = False
+        if not alive:
+            item = self._outline = QGraphicsEllipseItem()
+            pen = QPen(QColor(255, 255, 255, 220), 1)
+            pen.setCosmetic(True)
+            item.setPen(pen)
+            item.setZValue(1e6)
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.window.scene.addItem(item)
+        r = self.size / 2
+        c = to_scene(x, y)
+        item.setRect(c.x() - r, c.y() - r, 2 * r, 2 * r)
+        item.show()
+
+    def hide_outline(self) -> None:
+        try:
+            if self._outline is not None:
+                self._outline.hide()
+        except RuntimeError:
+            self._outline = None
+
     def _show_lasso(self) -> None:
         if self._lasso_item is None or self._lasso_item.scene() is None:
             self._lasso_item = QGraphicsPathItem()
@@ -245,9 +286,11 @@ class ParsingTools(QObject):
             self._lasso_item.setPen(pen)
             self._lasso_item.setZValue(1e6)
             self.window.scene.addItem(self._lasso_item)
-        path = QPainterPath(QPointF(*self._lasso[0]))
+        from posestudio.ui.canvas.skeleton_items import to_scene
+
+        path = QPainterPath(to_scene(*self._lasso[0]))
         for x, y in self._lasso[1:]:
-            path.lineTo(x, y)
+            path.lineTo(to_scene(x, y))
         self._lasso_item.setPath(path)
 
     def _hide_lasso(self) -> None:

@@ -85,3 +85,36 @@ def test_face_layer_pen_and_colorize_paste_back(ewindow, qtbot):
     out = _layer(w, "result", "Face result").data
     picture = w.session.doc.image_layer().data[..., :3]
     assert np.array_equal(out[:y0], picture[:y0])  # pasted back only inside the face box
+
+
+def test_garment_texture_comes_from_the_reference_person(ewindow, qtbot, samples_dir, tmp_path):
+    """A label the picture does not have (a skirt) takes its texture from the second
+    person: the reference parsing marks 3_A's trousers as the skirt."""
+    from PIL import Image
+
+    w, ed = ewindow, ewindow.editing
+    g = ed.garment
+    g.model.setCurrentText("puppet")
+    ref_par = np.array(Image.open(samples_dir / "3_A_parsing.png"))
+    ls = labels.get("spt10")
+    skirt, pants = ls.index("skirt"), ls.index("pants")
+    ref_par[ref_par == pants] = skirt
+    Image.fromarray(ref_par).save(tmp_path / "ref_parsing.png")
+    assert g.load_reference(samples_dir / "3_A.jpg", tmp_path / "ref_parsing.png")
+    g.predict()
+    qtbot.waitUntil(lambda: g.target_layer() is not None, timeout=60000)
+    target = g.target_layer()
+    w.editing.actions["tool_fill"].trigger()
+    ed.tools.set_label(skirt)
+    ys, xs = np.nonzero(target.data == pants)
+    ed.tools.press(float(xs[len(xs) // 2]), float(ys[len(ys) // 2]))
+    repainted = target.data == skirt
+    assert repainted.sum() > 1000
+    g.generate()
+    qtbot.waitUntil(lambda: _layer(w, "result", "Garment result") is not None, timeout=60000)
+    out = _layer(w, "result", "Garment result").data[repainted].reshape(-1, 3).astype(float).mean(0)
+    ref_img = np.array(Image.open(samples_dir / "3_A.jpg").convert("RGB"))
+    ref_colour = ref_img[ref_par == skirt].astype(float).mean(0)
+    own = w.session.doc.image_layer().data[..., :3]
+    own_colour = own[w.session.doc.layers.first("parsing").data == pants].astype(float).mean(0)
+    assert np.abs(out - ref_colour).sum() < np.abs(out - own_colour).sum()

@@ -203,3 +203,17 @@ def test_stroke_repaints_through_a_stand_in_and_the_scene_catches_up_on_release(
     assert tools._live is None and item.isVisible()
     img = item.pixmap().toImage().convertToFormat(QImage.Format.Format_RGBA8888)
     assert img.pixelColor(60, 50).getRgb()[:3] == labels.get("spt10").palette[5]
+
+
+def test_brush_outline_follows_the_mouse_at_the_tool_size(ewindow, qtbot):
+    w, tools = ewindow, ewindow.editing.tools
+    w.editing.actions["tool_eraser"].trigger()
+    tools.set_size(30)
+    QTest.mouseMove(w.view.viewport(), image_point(w, 100, 120))
+    item = tools._outline
+    assert item is not None and item.isVisible()
+    assert abs(item.rect().width() - 30) < 1e-6
+    x, y = w.view._image_xy(image_point(w, 100, 120))
+    assert abs(item.rect().center().x() - 0.5 - x) < 1e-6 and abs(item.rect().center().y() - 0.5 - y) < 1e-6
+    w.editing.actions["tool_fill"].trigger()
+    assert not item.isVisible()
