@@ -99,6 +99,7 @@ class FacePanel(QWidget):
         self._timer.setInterval(0)
         self._timer.timeout.connect(lambda: self.colorize(preview=True))
         tools.stroke_finished.connect(self._stroke_finished)
+        window.session.document_replaced.connect(lambda _doc: setattr(self, "box", None))
 
     def edge_layer(self) -> EdgeLayer | None:
         return next((l for l in self.window.session.doc.layers.of_kind("edge") if l.name == EDGE_NAME), None)

@@ -51,7 +51,7 @@ class EditingTools:
     def open_render_dialog(self, window):
         from posestudio.ui.editing.render_dialog import RenderDialog
 
-        dlg = RenderDialog(window, self.jobs.bridge.engine)
+        dlg = RenderDialog(window, self.jobs.engine)
         self.render_dialog = dlg
         dlg.show()
         return dlg

@@ -18,14 +18,26 @@ class EditingJobs(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.bridge = EngineBridge(parent=self)
+        gen = getattr(getattr(window, "generation", None), "bridge", None)
+        self.bridge = EngineBridge(getattr(gen, "device", "auto"), getattr(gen, "backend", "auto"), parent=self)
         self.bridge.finished.connect(self._done)
         self.bridge.failed.connect(self._failed)
         self._callbacks: dict[int, object] = {}
         self._serial = 0
         self.latest: dict[str, int] = {}  # panel -> serial of its newest request (older previews are stale)
 
+    def follow_preferences(self) -> None:
+        """Use the device/backend the window's generator uses (Preferences may have changed them)."""
+        gen = getattr(getattr(self.window, "generation", None), "bridge", None)
+        if gen is not None:
+            self.bridge.configure(gen.device, gen.backend)
+
+    def engine(self):
+        self.follow_preferences()
+        return self.bridge.engine()
+
     def submit(self, request, panel: str, callback, preview: bool = False):
+        self.follow_preferences()
         self._serial += 1
         self._callbacks[self._serial] = callback
         self.latest[panel] = self._serial

@@ -129,6 +129,8 @@ class LabelPalette(QWidget):
         except Exception:
             ls = labels.get("spt10")
         self.set_title.setText(f"<b>{ls.title}</b>" + ("" if layer is not None else " (no parsing layer)"))
+        if self.tools.label >= len(ls):
+            self.tools.label = len(ls) - 1  # a smaller set after a conversion
         self.list.blockSignals(True)
         self.list.clear()
         for i, (n, rgb) in enumerate(zip(ls.names, ls.palette, strict=False)):
