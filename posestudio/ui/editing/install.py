@@ -106,6 +106,9 @@ def install_editing_tools(window) -> None:
         a.toggled.connect(lambda on, n=name: _tool_toggled(window, tools, n, on))
         actions["tool_" + name] = a
     tools.changed.connect(lambda: _sync_tool_actions(actions, tools))
+    paint = window.actions.get("paint_labels")
+    if paint is not None:  # the app's simple brush and these tools take turns
+        paint.toggled.connect(lambda on: on and tools.set_tool("none"))
 
     palette = LabelPalette(window, tools, {n: actions["tool_" + n] for n in TOOL_SPECS})
     garment = GarmentPanel(window, jobs, tools)

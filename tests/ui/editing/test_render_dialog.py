@@ -30,7 +30,7 @@ def test_cancel_mid_render_keeps_finished_frames(ewindow, qtbot, tmp_path):
     dlg.start_render()
     qtbot.waitUntil(lambda: bool(done), timeout=60000)
     res = done[0]
-    assert res.cancelled and 3 <= len(res.frames) < 25
+    assert res.cancelled and 3 <= len(res.frames) <= 4  # stopped within the running batch of 2
     files = sorted((tmp_path / "frames").glob("frame_*.png"))
     assert [f.name for f in files] == [f"frame_{i:05d}.png" for i in res.frames]
     assert Image.open(files[0]).size == (64, 64)
