@@ -14,6 +14,8 @@ within its budget on a 1024x1024 map (docs/PERFORMANCE.md, "Editing tools").
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
@@ -53,7 +55,7 @@ class ParsingTools(QObject):
         self._lasso_item: QGraphicsPathItem | None = None
         self._live: _LiveLayer | None = None
         self._outline: QGraphicsEllipseItem | None = None
-        self.last_move_ms: list[float] = []  # measured per-move cost (benchmark)
+        self.last_move_ms: deque[float] = deque(maxlen=1000)  # per-move cost of the last moves (benchmark)
         self._viewport = self.view.viewport()
         self._viewport.installEventFilter(self)
         self.view.installEventFilter(self)
@@ -132,6 +134,7 @@ class ParsingTools(QObject):
             self.show_outline(*xy)
             if self._stroke is not None or self._lasso:
                 self.move(*xy)
+                self.view.cursor_moved.emit(*xy)  # the status bar keeps following while painting
                 return True
             return False
         if t == QEvent.Type.Leave:
