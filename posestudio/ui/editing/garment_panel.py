@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posestudio.core.edits import AddLayer, ReplaceData
+from posestudio.core.edits import AddLayer, Compound, LayerProps, ReplaceData
 from posestudio.core.layers import ParsingLayer
 from posestudio.ui.editing.jobs import put_result, read_reference, select_layer, source_inputs
 
@@ -105,9 +105,10 @@ class GarmentPanel(QWidget):
             layer = ParsingLayer(TARGET_NAME, parsing, label_set=label_set, opacity=0.6)
             src = self.source_parsing_layer()
             index = doc.layers.index(src) + 1 if src is not None else len(doc.layers)
-            self.window.session.push(AddLayer(layer, index, "Predict target parsing"))
-            if src is not None:  # the source map stays, hidden: the artist paints the target
-                src.visible = False
+            parts = [AddLayer(layer, index)]
+            if src is not None and src.visible:  # the source map stays, hidden: the artist paints the target
+                parts.append(LayerProps.make(src, visible=False))
+            self.window.session.push(Compound(parts, "Predict target parsing"))
         else:
             self.window.session.push(ReplaceData(layer.id, layer.data.copy(), parsing, "Predict target parsing"))
         select_layer(self.window, layer)

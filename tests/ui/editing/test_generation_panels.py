@@ -23,6 +23,10 @@ def test_garment_flow_predict_paint_generate(ewindow, qtbot):
     assert target.data.shape == src.data.shape and target.label_set == "spt10"
     assert not np.array_equal(target.data, src.data)  # carried to the target pose
     assert not src.visible and w.paint_target() is target
+    w.session.undo.undo()  # one step: the layer goes and the source map shows again
+    assert g.target_layer() is None and src.visible
+    w.session.undo.redo()
+    target = g.target_layer()
     g.generate()
     qtbot.waitUntil(lambda: _layer(w, "result", "Garment result") is not None, timeout=60000)
     result = _layer(w, "result", "Garment result")
