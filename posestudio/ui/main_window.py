@@ -196,7 +196,7 @@ class MainWindow(PoseCommands, QMainWindow):
         s.error.connect(self.show_error)
         s.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
-        self.view.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"x {x:.0f}  y {y:.0f}"))
+        self.view.cursor_moved.connect(self._cursor_moved)
         self.view.files_dropped.connect(self.open_paths)
         self.view.pose_dragged.connect(self.generation.pose_changed)
         self.scene.selectionChanged.connect(self._on_selection)
@@ -210,10 +210,26 @@ class MainWindow(PoseCommands, QMainWindow):
         self.actions["live_preview"].toggled.connect(self.generator_panel.live.setChecked)
         self.generator_panel.model.currentTextChanged.connect(lambda m: self.model_label.setText(f"Model: {m}"))
         self.setAcceptDrops(True)
+        self._cursor_xy = (0.0, 0.0)
+        self._cursor_timer = QTimer(self)
+        self._cursor_timer.setSingleShot(True)
+        self._cursor_timer.setInterval(50)
+        self._cursor_timer.timeout.connect(self._show_cursor)
         self._joint_timer = QTimer(self)
         self._joint_timer.setSingleShot(True)
         self._joint_timer.setInterval(50)
         self._joint_timer.timeout.connect(self.joint_panel.refresh)
+
+    def _cursor_moved(self, x: float, y: float) -> None:
+        # the status bar repaints with the window behind it: follow the mouse at ~20 Hz, and
+        # not during a drag (the Joint panel shows the dragged joint)
+        self._cursor_xy = (x, y)
+        if self.view._drag is None and self.view._stroke is None and not self._cursor_timer.isActive():
+            self._cursor_timer.start()
+
+    def _show_cursor(self) -> None:
+        x, y = self._cursor_xy
+        self.cursor_label.setText(f"x {x:.0f}  y {y:.0f}")
 
     # -- document ----------------------------------------------------------------------------
     def _on_document(self, doc) -> None:

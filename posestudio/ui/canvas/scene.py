@@ -61,6 +61,14 @@ class CanvasScene(QGraphicsScene):
                     (x0, y0), (x1, y1) = pose.xy[placed].min(0), pose.xy[placed].max(0)
                     pad = 0.1 * max(w, h)
                     rect = rect.united(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+        # in coarse steps: a joint dragged near the edge must not resize the scene (and
+        # repaint the scroll bars and the window around them) on every mouse move
+        import math
+
+        step = 0.25 * max(w, h)
+        x0, y0 = math.floor(rect.left() / step) * step, math.floor(rect.top() / step) * step
+        x1, y1 = math.ceil(rect.right() / step) * step, math.ceil(rect.bottom() / step) * step
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         if rect != self.sceneRect():
             self.setSceneRect(rect)
 

@@ -75,6 +75,9 @@ class CanvasView(QGraphicsView):
         self.setToolTip("")
         self.setBackgroundBrush(QColor(48, 48, 52))
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        # the viewport paints every pixel itself (background brush, then the scene): Qt need
+        # not repaint the window behind it on each update
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # -- zoom --------------------------------------------------------------------------
     @property
