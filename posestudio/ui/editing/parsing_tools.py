@@ -124,13 +124,13 @@ class ParsingTools(QObject):
             return True
         if obj is not self._viewport:
             return False
-        if self.view._space or getattr(self.view, "_pan", None) is not None:
+        if getattr(self.view, "_space", False) or getattr(self.view, "_pan", None) is not None:
             return False  # Space+drag pans: the canvas's
         if t == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
-            self.press(*self.view._image_xy(event.position().toPoint()))
+            self.press(*self._image_xy(event))
             return True
         if t == QEvent.Type.MouseMove:
-            xy = self.view._image_xy(event.position().toPoint())
+            xy = self._image_xy(event)
             self.show_outline(*xy)
             if self._stroke is not None or self._lasso:
                 self.move(*xy)
@@ -144,6 +144,11 @@ class ParsingTools(QObject):
             self.release()
             return True
         return False
+
+    def _image_xy(self, event) -> tuple[float, float]:
+        from posestudio.ui.canvas.skeleton_items import from_scene
+
+        return from_scene(self.view.mapToScene(event.position().toPoint()))
 
     # -- tool actions (image coordinates; tests call these directly too) --------------------------
     def _refuse(self, layer) -> bool:
