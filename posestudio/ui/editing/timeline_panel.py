@@ -35,6 +35,8 @@ from posestudio.core.edits import SetKeyframe
 from posestudio.core.timeline import LOOPS, MODES, frame_at_tick
 
 PREV_TINT, NEXT_TINT = QColor(230, 70, 70), QColor(60, 200, 90)
+MODE_COLOURS = {"bones": QColor(90, 140, 220), "linear": QColor(150, 150, 160), "hold": QColor(200, 120, 60),
+                "ease": QColor(120, 190, 120)}
 
 
 class FrameRuler(QWidget):
@@ -49,9 +51,10 @@ class FrameRuler(QWidget):
         self.length = 48
         self.current = 0
         self.keys: list[int] = []
+        self.modes: dict[int, str] = {}  # segment start key -> interpolation mode
         self._dragging: int | None = None
         self._drag_to: int | None = None
-        self.setMinimumHeight(44)
+        self.setMinimumHeight(56)
         self.setMouseTracking(False)
         self.setToolTip("Click or drag to scrub; drag a keyframe mark to move it")
 
@@ -75,6 +78,15 @@ class FrameRuler(QWidget):
             p.drawLine(QPointF(x, h - (14 if big else 7)), QPointF(x, h))
             if big:
                 p.drawText(QRectF(x - 20, h - 30, 40, 14), Qt.AlignmentFlag.AlignCenter, str(f))
+        # each segment as a band in its interpolation's colour, named where it fits
+        for a, b in zip(self.keys, self.keys[1:], strict=False):
+            mode = self.modes.get(a, "bones")
+            xa, xb = self.x_of(a), self.x_of(b)
+            band = QRectF(xa, 7, xb - xa, 6)
+            p.fillRect(band, MODE_COLOURS.get(mode, QColor(120, 120, 120)))
+            if xb - xa > 50:  # below the marks, above the frame numbers
+                p.setPen(QPen(QColor(200, 200, 200), 1))
+                p.drawText(QRectF(xa, 15, xb - xa, 12), Qt.AlignmentFlag.AlignCenter, mode)
         for k in self.keys:
             x = self.x_of(self._drag_to if k == self._dragging and self._drag_to is not None else k)
             p.setPen(QPen(QColor(20, 20, 20), 1))
@@ -230,6 +242,7 @@ class TimelinePanel(QWidget):
     def refresh(self) -> None:
         tl = self.timeline()
         self.ruler.keys = tl.frames_with_keys()
+        self.ruler.modes = {k: tl.mode_at(k) for k in self.ruler.keys}
         self.ruler.length = max(self.length.value(), (self.ruler.keys[-1] if self.ruler.keys else 0))
         self.ruler.current = self.frame
         for w, v in ((self.fps, tl.fps), (self.frame_spin, self.frame)):
