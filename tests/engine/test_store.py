@@ -189,3 +189,19 @@ def test_generate_puppet_from_the_pose_csv_writes_image_and_layers(samples_dir, 
 
     assert label_png.read(tmp_path / "layers" / "parsing.png").shape == (256, 256)
     assert main([*args[:-2], "--raw-out", str(tmp_path / "raw.npy")]) == 2  # the puppet has no raw output
+
+
+def test_shipped_cards_are_listed_and_user_cards_shadow_them(tiny_pona, tmp_path, monkeypatch):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in ("pona-tiny", "shipped-only"):
+        card = ModelCard.load(tiny_pona.path)
+        card.name = name
+        card.source = "shipped"
+        card.save(shipped / f"{name}.card.json")
+    monkeypatch.setattr(paths, "shipped_models_dir", lambda: shipped)
+    cards = {c.name: c for c in store.list_cards()}
+    assert cards["shipped-only"].source == "shipped"
+    assert cards["pona-tiny"].source != "shipped"  # the user's copy wins
+    with pytest.raises(InputError, match="ships with PoseStudio"):
+        store.remove("shipped-only")
