@@ -265,3 +265,11 @@ def test_degenerate_real_poses_still_give_a_figure():
         assert np.isfinite(fig.xy).all() and fig.unit > 10
         r = render(app, fig, H, W, render_background(rng, H, W))
         assert r.parsing.shape == (H, W)
+
+
+def test_backgrounds_can_be_restricted_to_plain():
+    gen = MannequinGenerator(64, 44, seed=0, backgrounds=("plain",))
+    for i in range(8):
+        s = gen.sample(i)
+        bg = s.image[s.parsing == 0]
+        assert (bg == bg[0]).all()  # one colour

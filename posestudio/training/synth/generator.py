@@ -63,15 +63,17 @@ def load_real_poses(csv_path: str | Path) -> list[Pose]:
 class MannequinGenerator:
     """Mannequins at (height, width); poses from the joint-angle prior or, with
     probability ``p_real``, a perturbed pose of ``real_poses`` (in a ``real_canvas``
-    (H, W) image); back views with probability ``p_back`` (prior poses)."""
+    (H, W) image); back views with probability ``p_back`` (prior poses); ``backgrounds``
+    restricts the background kinds (``plain``, ``gradient``, ``noise``)."""
 
     def __init__(self, height: int = 256, width: int = 176, seed: int = 0, real_poses: list[Pose] | None = None,
                  real_canvas: tuple[int, int] = (256, 256), p_real: float = 0.3, p_back: float = 0.2,
-                 sides: str = "person", jitter: float = 0.15):  # fmt: skip
+                 sides: str = "person", jitter: float = 0.15, backgrounds: tuple[str, ...] | None = None):  # fmt: skip
         self.height, self.width, self.seed = height, width, seed
         self.real_poses = list(real_poses or [])
         self.real_canvas, self.p_real, self.p_back = real_canvas, p_real, p_back
         self.sides, self.jitter = sides, jitter
+        self.backgrounds = backgrounds  # e.g. ("plain",) for easier data; None = all kinds
         self._cache: dict[int, tuple] = {}
 
     def character(self, i: int) -> tuple[Appearance, np.ndarray, str]:
@@ -86,7 +88,8 @@ class MannequinGenerator:
     def _character(self, i: int) -> tuple[Appearance, np.ndarray, str]:
         rng = np.random.default_rng([self.seed, i, 0])
         app = random_appearance(rng)
-        bg = render_background(rng, self.height, self.width)
+        kind = None if not self.backgrounds else self.backgrounds[int(rng.integers(len(self.backgrounds)))]
+        bg = render_background(rng, self.height, self.width, kind)
         framing = "full" if rng.random() < 0.7 else "upper"
         return app, bg, framing
 
