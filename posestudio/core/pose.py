@@ -199,6 +199,9 @@ def interpolate(a: Pose, b: Pose, t: float, mode: str = "bones") -> Pose:
     both = a.visible & b.visible
     xy = (1 - t) * a.xy + t * b.xy
     visible = np.where(both, True, np.where(t < 0.5, a.visible, b.visible))
+    # A joint hidden at t keeps a real position (the keyframe that shows it, else a's),
+    # so restoring it later puts it somewhere sensible, not at a blend with (0, 0).
+    xy[~both] = np.where(b.visible[~both, None] & ~a.visible[~both, None], b.xy[~both], a.xy[~both])
     if mode == "linear":
         return Pose(xy, visible)
     placed = np.zeros(N, dtype=bool)

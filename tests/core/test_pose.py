@@ -105,3 +105,13 @@ def test_affine_transform_and_json_round_trip(tmp_path):
     q = p.transformed([[2, 0, 1], [0, 2, 3]])
     np.testing.assert_allclose(q.xy, p.xy * 2 + [1, 3])
     assert skeleton.NUM_JOINTS == len(json.loads(json.dumps(p.to_array().tolist())))
+
+
+def test_a_joint_hidden_in_one_keyframe_never_drifts_towards_the_origin():
+    a = default_pose(176, 256)
+    b = a.transformed([[1, 0, 10], [0, 1, 0]]).with_joint(4, 0.0, 0.0, visible=False)
+    for t in (0.25, 0.5, 0.75):
+        for mode in ("bones", "linear"):
+            p = interpolate(a, b, t, mode=mode)
+            assert np.linalg.norm(p.xy[4] - a.xy[4]) < 20, (t, mode)
+    assert interpolate(a, b, 0.75).visible[4] == False  # noqa: E712
