@@ -146,3 +146,14 @@ def test_skeleton_image_uses_openpose_colours_and_fixed_width(csv_rows):
 def test_openpose_module_direct():
     ps = openpose.from_json({"people": [], "canvas_width": 10, "canvas_height": 20})
     assert ps.people == [] and (ps.width, ps.height) == (10, 20)
+
+
+def test_csv_writes_valid_numbers_near_whole_values(tmp_path):
+    from posestudio.core.pose import default_pose
+
+    p = default_pose(100, 100)
+    p.xy[0] = (89.0004, -0.0001)
+    p.xy[1] = (12.5, 7.25)
+    csv_keypoints.write(tmp_path / "k.csv", {"a.jpg": p})
+    back = csv_keypoints.read_all(tmp_path / "k.csv")["a.jpg"]
+    assert back.xy[0].tolist() == [89, 0] and back.xy[1].tolist() == [12.5, 7.25]

@@ -72,7 +72,8 @@ def read(path: str | Path, name: str | None = None) -> PoseSet:
 
 
 def _fmt(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{float(v):.3f}".rstrip("0")
+    text = f"{float(v):.3f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def format_row(name: str, pose: Pose) -> str:
