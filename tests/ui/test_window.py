@@ -50,7 +50,7 @@ def test_dropping_files_on_the_canvas_opens_them(window, qtbot, samples_dir):
     mime.setUrls([QUrl.fromLocalFile(str(samples_dir / "3_A.jpg"))])
     vp = window.view.viewport()
     pos = QPoint(50, 50)
-    enter = QDragEnterEvent(pos.toPointF(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(vp, enter)
     assert enter.isAccepted()
