@@ -43,6 +43,8 @@ def add_parser(sub) -> None:
     p.add_argument("--ndf", type=int, default=32, help="discriminator width")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator config override (JSON value), e.g. --set ngf=16")  # fmt: skip
+    p.add_argument("--synth-length", type=int, default=100000,
+                   help="number of distinct synthetic pairs/faces for --data synth (small = overfit a few)")  # fmt: skip
     p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
     p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
     p.set_defaults(func=run)
@@ -73,7 +75,7 @@ def run(args) -> int:
         sample_every=args.sample_every, log_every=args.log_every, save_every=args.save_every,
         device=args.device, amp=args.amp, seed=args.seed, ema_decay=args.ema_decay, gan_mode=args.gan_mode,
         loss_weights=args.loss_weights, phases=parse_phases(args.phases), ndf=args.ndf,
-        workers=args.workers, overrides=parse_overrides(args.set),
+        workers=args.workers, synth_length=args.synth_length, overrides=parse_overrides(args.set),
     )  # fmt: skip
     if cfg.vgg_weights:
         from pathlib import Path
