@@ -14,14 +14,21 @@ def add_parser(sub) -> None:
         description="Generate each evaluation pair with every row (a run folder, installed models, the puppet, "
         "the source baseline) and print the metrics' means as a table and JSON.",
     )
-    p.add_argument("target", nargs="?", metavar="RUN_OR_MODEL", help="a run folder (posestudio train --out) or a model name")
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="RUN_OR_MODEL",
+        help="a run folder (posestudio train --out) or a model name",
+    )
     p.add_argument("--model", action="append", default=[], metavar="NAME",
                    help="also evaluate this installed model or 'puppet' through the engine (repeatable)")  # fmt: skip
     p.add_argument("--baseline", action="append", default=[], choices=["source"],
                    help="'source': a row scoring the untouched source image")  # fmt: skip
     p.add_argument("--data", default="synth", help="'synth' or a folder in the pose-transfer layout")
     p.add_argument("--pairs", type=int, default=50, help="number of pairs (default 50)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the synthetic pairs (default 1, not the training seed 0)")
+    p.add_argument(
+        "--seed", type=int, default=1, help="seed of the synthetic pairs (default 1, not the training seed 0)"
+    )
     p.add_argument("--size", metavar="HxW", help="image size (default: the run's, else 256x176)")
     p.add_argument("--metrics", default="ssim,psnr", help="comma-separated: ssim, ssim-gfla, psnr, mask-ssim, "
                    "mask-psnr, lpips, fid, is")  # fmt: skip
@@ -52,7 +59,9 @@ def run(args) -> int:
     kind = run_row.data_kind if run_row else "pairs"
     label_set = run_row.label_set if run_row else "spt10"
     if kind == "faces" and (engine_names or args.baseline):
-        raise InputError("face runs are evaluated alone (the puppet and source rows are pose-transfer baselines)")
+        raise InputError(
+            "face runs are evaluated alone (the puppet and source rows are pose-transfer baselines)"
+        )
     dataset = make_dataset(args.data, kind, size, args.seed, label_set, length=max(args.pairs, 1))
     if engine_names:
         from posestudio.engine import Engine

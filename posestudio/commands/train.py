@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("--batch", type=int, default=4, help="batch per process")
     p.add_argument("--preset", default="small", help="generator preset: full, small, tiny")
     p.add_argument("--size", metavar="HxW", help="image size (default: the preset's), e.g. 64x48")
-    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lr", type=float, help="learning rate (default: the recipe's, see docs/TRAINING.md)")
     p.add_argument("--lr-d", type=float, help="discriminator learning rate (default: --lr)")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its state.pt")
     p.add_argument("--vgg-weights", metavar="PATH", help="torchvision VGG-19 weights (.pth/.safetensors) for "
@@ -39,7 +39,9 @@ def add_parser(sub) -> None:
     p.add_argument("--gan-mode", choices=["lsgan", "hinge", "vanilla"], default="lsgan")
     p.add_argument("--loss-weights", choices=["deepfashion", "market"], default="deepfashion",
                    help="PoNA's per-dataset lambdas")  # fmt: skip
-    p.add_argument("--phases", metavar="P=N,...", help="phase lengths, e.g. flow=200 (the last phase gets the rest)")
+    p.add_argument(
+        "--phases", metavar="P=N,...", help="phase lengths, e.g. flow=200 (the last phase gets the rest)"
+    )
     p.add_argument("--ndf", type=int, default=32, help="discriminator width")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator config override (JSON value), e.g. --set ngf=16")  # fmt: skip

@@ -23,6 +23,18 @@ RECIPES: dict[str, tuple[str, ...]] = {
     "scmnet-face": ("scmnet-face",),
 }
 
+# recipe -> (lr, Adam betas) when --lr is not given: paper 001 (Sec. Implementation) uses
+# Adam(0, 0.99) at 1e-3; SPT (Sec. 4.1) Adam(0.5, 0.999) at 2e-4; the others state none in the
+# paper and follow PoNA's / GFLA's public training code (2e-4, (0.5, 0.999)).
+RECIPE_OPTIM: dict[str, tuple[float, tuple[float, float]]] = {
+    "pona": (2e-4, (0.5, 0.999)),
+    "structflow": (1e-3, (0.0, 0.99)),
+    "attnflow": (2e-4, (0.5, 0.999)),
+    "spt": (2e-4, (0.5, 0.999)),
+    "scmnet": (2e-4, (0.5, 0.999)),
+    "scmnet-face": (2e-4, (0.5, 0.999)),
+}
+
 # the options a resumed run may change
 RESUME_MUTABLE = ("steps", "sample_every", "log_every", "save_every", "device", "workers")
 
@@ -65,9 +77,9 @@ class TrainConfig:
     batch: int = 4
     preset: str = "small"
     size: tuple[int, int] | None = None  # (H, W); None = the preset's
-    lr: float = 2e-4
+    lr: float | None = None  # None: the recipe's (RECIPE_OPTIM)
     lr_d: float | None = None  # discriminators (default: lr)
-    betas: tuple[float, float] = (0.5, 0.999)
+    betas: tuple[float, float] | None = None
     vgg_weights: str | None = None
     sample_every: int = 100
     log_every: int = 1
@@ -89,7 +101,10 @@ class TrainConfig:
             raise InputError(f"unknown recipe {self.arch!r}; known: {', '.join(RECIPES)}")
         if self.size is not None:
             self.size = (int(self.size[0]), int(self.size[1]))
-        self.betas = (float(self.betas[0]), float(self.betas[1]))
+        lr, betas = RECIPE_OPTIM[self.arch]
+        self.lr = float(lr if self.lr is None else self.lr)
+        betas = betas if self.betas is None else self.betas
+        self.betas = (float(betas[0]), float(betas[1]))
         for name in ("steps", "batch", "sample_every", "log_every", "save_every"):
             if int(getattr(self, name)) < (0 if name in ("steps", "sample_every", "save_every") else 1):
                 raise InputError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")

@@ -88,7 +88,9 @@ class RunRow:
 
                 hs, ha = self.nets["spt-parsing"], self.nets["spt-appearance"]
                 par_t = one_hot_argmax(hs(**{k: b[k] for k in hs.inputs})["parsing"])
-                out = ha(b["source_image"], b["source_parsing"], b["source_heatmaps"], par_t, b["target_heatmaps"])
+                out = ha(
+                    b["source_image"], b["source_parsing"], b["source_heatmaps"], par_t, b["target_heatmaps"]
+                )
             else:
                 net = next(iter(self.nets.values()))
                 out = net(**{k: b[k] for k in net.inputs})
@@ -145,7 +147,10 @@ def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs:
         for m, o in objs.items():
             if o.kind == "pair":
                 if m.startswith("mask-") and "target_pose" in items[0]:
-                    vals = [o(g, t, pose=_pose(it["target_pose"])) for g, t, it in zip(gens, targets, items, strict=True)]
+                    vals = [
+                        o(g, t, pose=_pose(it["target_pose"]))
+                        for g, t, it in zip(gens, targets, items, strict=True)
+                    ]
                 else:
                     vals = [o(g, t) for g, t in zip(gens, targets, strict=True)]
                 finite = [v for v in vals if math.isfinite(v)]

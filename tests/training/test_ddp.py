@@ -25,7 +25,9 @@ def test_torchrun_two_ranks_agree(tmp_path):
         "--batch", "2", "--steps", "2", "--sample-every", "0", "--no-progress", "--out", str(run),
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=Path(__file__).parents[2])
+    p = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=300, env=env, cwd=Path(__file__).parents[2]
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     assert "batch 2 x 2 process(es)" in p.stderr
     c0 = (run / "checksum_rank0.txt").read_text().strip()
