@@ -80,8 +80,15 @@ class RunRow:
 
     def generate(self, item: dict) -> np.ndarray:
         import torch
+        from torch.nn import functional as F
 
-        b = {k: v[None].to(self.device) for k, v in item.items() if torch.is_tensor(v)}
+        b = {k: v[None].to(self.device) for k, v in item.items() if torch.is_tensor(v) and v.dim() == 3}
+        hw = next(v.shape[-2:] for k, v in b.items() if k.endswith("image"))
+        if tuple(hw) != self.size:  # run at the net's resolution, compare at the data's
+            b = {
+                k: F.interpolate(v, self.size, mode="nearest" if k.endswith("parsing") else "bilinear")
+                for k, v in b.items()
+            }
         with torch.no_grad():
             if self.arch == "spt":
                 from posestudio.nets.spt import one_hot_argmax
@@ -94,7 +101,10 @@ class RunRow:
             else:
                 net = next(iter(self.nets.values()))
                 out = net(**{k: b[k] for k in net.inputs})
-        return _u8(out["image"][0])
+        image = out["image"]
+        if tuple(hw) != self.size:
+            image = F.interpolate(image, tuple(hw), mode="bilinear")
+        return _u8(image[0])
 
 
 class EngineRow:
