@@ -23,7 +23,7 @@ FORMAT_VERSION = 1
 class ModelCard:
     name: str
     arch: str
-    task: str
+    task: str  # the main task; ``tasks`` lists every task the weights serve
     resolution: tuple[int, int] = (256, 176)  # (height, width)
     preset: str | None = None
     config: dict = field(default_factory=dict)
@@ -38,7 +38,12 @@ class ModelCard:
     metrics: dict = field(default_factory=dict)
     paper: str = ""
     description: str = ""
+    tasks: tuple[str, ...] = ()
     path: Path | None = field(default=None, compare=False, repr=False)  # the card file, not saved
+
+    def serves(self, task: str) -> bool:
+        """Whether these weights can run ``task`` (the puppet serves every task)."""
+        return self.is_puppet or task == self.task or task in self.tasks
 
     @property
     def is_puppet(self) -> bool:
@@ -67,6 +72,7 @@ class ModelCard:
         d.pop("path")
         d["resolution"] = list(self.resolution)
         d["outputs"] = list(self.outputs)
+        d["tasks"] = list(self.tasks)
         d["format"] = FORMAT_VERSION
         return d
 
@@ -87,6 +93,7 @@ class ModelCard:
         kw = {k: v for k, v in data.items() if k in known}
         kw["resolution"] = tuple(int(v) for v in kw.get("resolution", (256, 176)))
         kw["outputs"] = tuple(kw.get("outputs", ("image",)))
+        kw["tasks"] = tuple(kw.get("tasks", ()))
         return cls(**kw, path=path)
 
     @classmethod

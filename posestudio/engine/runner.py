@@ -31,6 +31,24 @@ def torch_available() -> bool:
     return True
 
 
+def attribute_regions(req: Request) -> tuple[int, ...]:
+    """The 8-region ids (SCM-Net's style slices) of ``req.region``, a label name of
+    the request's label set or of the 8-region set itself."""
+    from posestudio.core import labels
+
+    if not req.region:
+        raise InputError("attribute editing needs a region (e.g. 'upper clothes', 'pants', 'hair')")
+    if req.reference_image is None or req.reference_parsing is None:
+        raise InputError("attribute editing needs a reference image and its parsing map")
+    scm8 = labels.get("scm8")
+    if req.region in scm8.names:
+        return (scm8.index(req.region),)
+    src = labels.get(req.label_set)
+    if req.region not in src.names:
+        raise InputError(f"unknown region {req.region!r}; {src.title} has: {', '.join(src.names[1:])}")
+    return (int(labels.convert(np.array([[src.index(req.region)]]), src.name, "scm8")[0, 0]),)
+
+
 class Runner:
     def __init__(self, device: str = "auto", backend: str = "auto", providers: Sequence[str] | None = None):
         self.device_pref = device
@@ -60,7 +78,7 @@ class Runner:
             cards = store.list_cards(req.task)
             return cards[0] if cards else puppet_card(req.task)
         card = store.find(req.model)
-        if card.task != req.task and not (req.task == "attribute" and card.task == "pose"):
+        if not card.serves(req.task):
             raise InputError(f"model {card.name!r} is for task {card.task!r}, not {req.task!r}", card.path)
         return card
 
@@ -79,6 +97,24 @@ class Runner:
             be = OnnxBackend.for_card(card, device=device, providers=self.providers)
         else:
             raise ValueError(f"unknown backend {backend!r}")
+        with self._lock:
+            self._cache[key] = be
+        return be
+
+    def attribute_backend(self, card: ModelCard, regions: tuple[int, ...], device: str):
+        """SCM-Net attribute editing: the source's style codes with ``regions`` (8-region
+        ids) swapped in from the reference, generated in the target pose."""
+        if card.arch != "scmnet":
+            raise InputError(f"model {card.name!r} ({card.arch}) cannot swap attributes; use an scmnet model",
+                             card.path)
+        key = (card.name, "attribute:" + ",".join(map(str, regions)), device)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        from posestudio.engine.backends.torch_backend import TorchBackend
+        from posestudio.nets.scmnet import AttributeEditor
+
+        be = TorchBackend(card, device, net=AttributeEditor(store.build_model(card), regions))
         with self._lock:
             self._cache[key] = be
         return be
@@ -124,11 +160,19 @@ class Runner:
         from posestudio.engine import prepare
 
         t0 = time.perf_counter()
-        be = self.backend_for(card, backend, device)
+        warnings: list[str] = []
+        if req.task == "attribute":
+            if backend != "torch":
+                warnings.append("attribute editing runs on the torch backend (the swap happens between two encodings)")
+            be = self.attribute_backend(card, attribute_regions(req), device)
+            specs = be.net.INPUTS
+        else:
+            be = self.backend_for(card, backend, device)
+            specs = card.inputs
         frame = prepare.frame_for(card.resolution, req.size, [req.source_pose, req.target_pose])
-        inputs = prepare.prepare_inputs(card.inputs, req, frame)
+        inputs = prepare.prepare_inputs(specs, req, frame)
         outs = be.run(inputs)
-        warnings = list(getattr(be, "warnings", []))
+        warnings += list(getattr(be, "warnings", []))
         layers: dict[str, np.ndarray] = {}
         raw = None
         if "image" in outs:

@@ -45,7 +45,7 @@ def list_cards(task: str | None = None, errors: list[str] | None = None) -> list
                 if errors is not None:
                     errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
                 continue
-            if card.name not in seen and (task is None or card.task == task):
+            if card.name not in seen and (task is None or card.serves(task)):
                 seen[card.name] = card
     return list(seen.values())
 
@@ -211,8 +211,8 @@ def import_safetensors(
     full = dict(net.config)
     h, w = int(full.pop("height")), int(full.pop("width"))
     card = ModelCard(
-        name=name, arch=arch, task=task or info.tasks[0], resolution=(h, w), preset=None, config=full,
-        inputs=_input_specs(net), outputs=tuple(net.outputs),
+        name=name, arch=arch, task=task or info.tasks[0], tasks=tuple(info.tasks), resolution=(h, w),
+        preset=None, config=full, inputs=_input_specs(net), outputs=tuple(net.outputs),
         label_set=next((s.label_set for s in net.inputs.values() if s.label_set), None),
         source=f"imported from {path.name}", paper=info.paper,
     )  # fmt: skip
