@@ -29,7 +29,9 @@ def run(args) -> int:
     from posestudio.core.formats import PoseSet, write_poses
     from posestudio.engine import detect
 
-    detect.import_mediapipe()  # the one-line install hint, before reading anything
+    mp = detect.import_mediapipe()  # the one-line install hint, before reading anything
+    # no bundled models and no model file given: one line, before reading the image
+    detect.check_models(mp, args.pose_model, args.face_model, faces=bool(args.edges_out))
     img = read_image(args.image)
     pose = detect.detect_pose(img, args.pose_model)
     if pose is None:

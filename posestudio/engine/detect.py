@@ -2,8 +2,9 @@
 
 MediaPipe's BlazePose gives 33 body landmarks; they are mapped to COCO-18 (the
 neck is the shoulders' midpoint, as OpenPose's COCO model defines it). Face
-Mesh's 468 landmarks are drawn along its contour connections into a face edge
-map (white lines on black), the input of the face-colorization model.
+Mesh's 468 landmarks are mapped to the 68 iBUG points and drawn with the rule of
+the synthetic training faces (:mod:`posestudio.core.face_edges`) into a face
+edge map (white lines on black), the input of the face-colorization model.
 
 MediaPipe 0.10.x wheels up to 0.10.21 carry the pose and face models
 (``mp.solutions``); later wheels carry none, so with them a model file
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posestudio.core.face_edges import draw_face_edges, mediapipe_to_ibug68
 from posestudio.core.pose import Pose
 from posestudio.errors import InputError
 
@@ -67,26 +69,48 @@ def blazepose_to_coco18(xyv: np.ndarray, width: int, height: int, min_visibility
     return Pose(xy, vis)
 
 
-def face_edges(
-    points: np.ndarray, connections, height: int, width: int, thickness: int | None = None
-) -> np.ndarray:
-    """uint8 HxW edge map: ``connections`` (pairs of landmark indices) drawn between
-    ``points`` (N, 2) in pixels, white on black, anti-aliased."""
-    import cv2
+def face_edges(points: np.ndarray, height: int, width: int, line_width: int | None = None) -> np.ndarray:
+    """uint8 HxW face edge map of MediaPipe Face Mesh landmarks ``points`` (468 or 478,
+    pixels): mapped to the 68 iBUG points (:func:`core.face_edges.mediapipe_to_ibug68`)
+    and drawn with the synthetic faces' rule (:func:`core.face_edges.draw_face_edges`)."""
+    return draw_face_edges(mediapipe_to_ibug68(points), height, width, line_width)
 
-    thickness = thickness or max(1, round(min(height, width) / 256))
-    out = np.zeros((height, width), np.uint8)
-    pts = np.round(np.asarray(points) * 16).astype(np.int32)  # 4 fractional bits
-    for a, b in connections:
-        cv2.line(out, tuple(pts[a]), tuple(pts[b]), 255, thickness, cv2.LINE_AA, shift=4)
-    return out
+
+def bundled_models(mp) -> bool:
+    """Whether this MediaPipe carries its own pose and face models (``mp.solutions`` with
+    the BlazePose-full and Face Mesh ``.tflite`` files: wheels 0.10.x up to 0.10.21)."""
+    if not hasattr(mp, "solutions"):
+        return False
+    root = Path(mp.__file__).resolve().parent / "modules"
+    return (root / "pose_landmark" / "pose_landmark_full.tflite").is_file() and (
+        root / "face_landmark" / "face_landmark.tflite"
+    ).is_file()
+
+
+def no_model_message(mp, what: str) -> str:
+    """The one line saying that this MediaPipe has no bundled ``what`` ("pose"/"face") model."""
+    task = "pose_landmarker.task" if what == "pose" else "face_landmarker.task"
+    return (
+        f"MediaPipe {getattr(mp, '__version__', '?')} carries no {what} model: pass --{what}-model {task} "
+        "(nothing is downloaded), or install mediapipe==0.10.14, whose wheel includes the models"
+    )
+
+
+def check_models(mp, pose_model=None, face_model=None, faces: bool = False) -> None:
+    """Before any work: InputError (one line) when a model is needed and neither bundled nor given."""
+    if bundled_models(mp):
+        return
+    if pose_model is None:
+        raise InputError(no_model_message(mp, "pose"))
+    if faces and face_model is None:
+        raise InputError(no_model_message(mp, "face"))
 
 
 def detect_pose(image: np.ndarray, model_file: str | Path | None = None) -> Pose | None:
     """COCO-18 pose of the most prominent person in ``image`` (uint8 HxWx3 RGB), or None."""
     mp = import_mediapipe()
     h, w = image.shape[:2]
-    if model_file is None and hasattr(mp, "solutions"):
+    if model_file is None and bundled_models(mp):
         with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as det:
             res = det.process(np.ascontiguousarray(image))
         if res.pose_landmarks is None:
@@ -94,10 +118,7 @@ def detect_pose(image: np.ndarray, model_file: str | Path | None = None) -> Pose
         lm = res.pose_landmarks.landmark
         return blazepose_to_coco18(np.array([[p.x, p.y, p.visibility] for p in lm]), w, h)
     if model_file is None:
-        raise InputError(
-            "this MediaPipe carries no pose model: pass --pose-model pose_landmarker.task "
-            "(or install mediapipe 0.10.x <= 0.10.21, whose wheel includes it)"
-        )
+        raise InputError(no_model_message(mp, "pose"))
     from mediapipe.tasks.python import BaseOptions, vision
 
     opts = vision.PoseLandmarkerOptions(
@@ -115,16 +136,16 @@ def detect_face_edges(image: np.ndarray, model_file: str | Path | None = None) -
     """Face edge map (uint8 HxW) of the first face found, or None."""
     mp = import_mediapipe()
     h, w = image.shape[:2]
-    if model_file is None and hasattr(mp, "solutions"):
+    if model_file is None and bundled_models(mp):
         fm = mp.solutions.face_mesh
         with fm.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=False) as det:
             res = det.process(np.ascontiguousarray(image))
         if not res.multi_face_landmarks:
             return None
         pts = np.array([[p.x * w, p.y * h] for p in res.multi_face_landmarks[0].landmark])
-        return face_edges(pts, fm.FACEMESH_CONTOURS, h, w)
+        return face_edges(pts, h, w)
     if model_file is None:
-        raise InputError("this MediaPipe carries no face model: pass --face-model face_landmarker.task")
+        raise InputError(no_model_message(mp, "face"))
     from mediapipe.tasks.python import BaseOptions, vision
 
     opts = vision.FaceLandmarkerOptions(
@@ -135,5 +156,4 @@ def detect_face_edges(image: np.ndarray, model_file: str | Path | None = None) -
     if not res.face_landmarks:
         return None
     pts = np.array([[p.x * w, p.y * h] for p in res.face_landmarks[0]])
-    conns = [(c.start, c.end) for c in vision.FaceLandmarksConnections.FACE_LANDMARKS_CONTOURS]
-    return face_edges(pts, conns, h, w)
+    return face_edges(pts, h, w)

@@ -6,8 +6,9 @@ nose bridge 27-30, nostrils 31-35, eyes 36-41 (image left) and 42-47, outer lips
 48-59, inner lips 60-67. A face detector's 68 landmarks therefore map one to one.
 
 Edge map convention (docs/SYNTH.md): 1 channel uint8, 255 lines on 0, drawn
-with :func:`edge_map` from the landmarks only: jaw, each brow, nose bridge and
-nostril line as open polylines; each eye, outer and inner lips as closed
+with :func:`posestudio.core.face_edges.draw_face_edges` (here :func:`edge_map`;
+``EDGE_RUNS`` and ``edge_width`` come from there too) from the landmarks only:
+jaw, each brow, nose bridge and nostril line as open polylines; each eye, outer and inner lips as closed
 polylines; line width ``max(1, round(size / 128))`` px (2 px at 256), 8-connected,
 no anti-aliasing. The same function turns a detector's landmarks into the
 generator's ``edges`` input, so synthetic and detected edges look alike.
@@ -15,20 +16,17 @@ generator's ``edges`` input, so synthetic and detected edges look alike.
 
 from __future__ import annotations
 
+__all__ = ["EDGE_RUNS", "FaceGenerator", "FaceSample", "edge_map", "edge_width", "landmarks", "render_face"]
+
 import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from posestudio.core.face_edges import EDGE_RUNS, draw_face_edges, edge_width
 from posestudio.training.synth.mannequin import _shade
 from posestudio.training.synth.textures import random_color, render_background
-
-# (start, end, closed) runs of the 68-point layout drawn as edges.
-EDGE_RUNS: tuple[tuple[int, int, bool], ...] = (
-    (0, 17, False), (17, 22, False), (22, 27, False), (27, 31, False), (31, 36, False),
-    (36, 42, True), (42, 48, True), (48, 60, True), (60, 68, True),
-)  # fmt: skip
 
 _SKIN = np.array([(255, 224, 196), (241, 194, 160), (224, 172, 128), (198, 134, 96), (160, 102, 70),
                   (120, 74, 48), (88, 54, 36)], np.float64)  # fmt: skip
@@ -37,21 +35,10 @@ _HAIR = np.array([(20, 16, 14), (50, 34, 24), (92, 60, 36), (150, 100, 50), (210
 FACE_HAIR = ("short", "long", "bob", "bald", "fringe")
 
 
-def edge_width(size: int) -> int:
-    return max(1, round(size / 128))
-
-
 def edge_map(landmarks: np.ndarray, height: int, width: int, line_width: int | None = None) -> np.ndarray:
-    """(H, W) uint8 face edge map (255 lines on 0) of 68 iBUG landmarks (x, y pixels)."""
-    lm = np.asarray(landmarks, np.float64)
-    if lm.shape != (68, 2):
-        raise ValueError(f"expected 68 landmarks (x, y), got shape {lm.shape}")
-    out = np.zeros((height, width), np.uint8)
-    lw = line_width or edge_width(min(height, width))
-    pts = np.round(lm * 8).astype(np.int32)
-    for a, b, closed in EDGE_RUNS:
-        cv2.polylines(out, [pts[a:b]], closed, 255, lw, cv2.LINE_8, 3)
-    return out
+    """(H, W) uint8 face edge map (255 lines on 0) of 68 iBUG landmarks (x, y pixels):
+    :func:`posestudio.core.face_edges.draw_face_edges`, the rule detection uses too."""
+    return draw_face_edges(landmarks, height, width, line_width)
 
 
 @dataclass(frozen=True)
