@@ -18,12 +18,18 @@ def add_subparsers(msub) -> None:
 
     p = msub.add_parser(
         "import",
-        help="add a model: the authors' PoNA checkpoint (.pth) or our safetensors",
-        description="Convert weights into the user's model folder (safetensors + model card). ARCH 'pona' reads "
-        "the PoNA authors' generator .pth (torch.load weights_only); any arch reads our .safetensors.",
+        help="add a model: a training run, the authors' PoNA checkpoint (.pth) or our safetensors",
+        usage="posestudio models import RUN_DIR_OR_CARD.json [--name NAME] [--force]\n"
+        "       posestudio models import ARCH PATH [--name NAME] [--preset P] [--task T] [--force]",
+        description="Convert weights into the user's model folder (safetensors + model card). A `posestudio "
+        "train` run folder (or its model.card.json) imports with the exact config it was trained with; ARCH "
+        "'pona' reads the PoNA authors' generator .pth (torch.load weights_only); any arch reads our "
+        ".safetensors built from --preset.",
     )
-    p.add_argument("arch", help="arch of the weights (e.g. pona)")
-    p.add_argument("path", metavar="PATH", help=".pth (official PoNA) or .safetensors")
+    p.add_argument(
+        "arch", metavar="RUN_DIR_OR_CARD|ARCH", help="a training run / model card, or the weights' arch"
+    )
+    p.add_argument("path", metavar="PATH", nargs="?", help="with ARCH: .pth (official PoNA) or .safetensors")
     p.add_argument("--name", help="model name (default: the file name)")
     p.add_argument("--preset", default="small", help="for .safetensors: the preset it was built from")
     p.add_argument("--task", help="task the model serves (default: the arch's first)")
@@ -86,6 +92,15 @@ def run_import(args) -> int:
 
     from posestudio.engine import store
 
+    if args.path is None:
+        target = Path(args.arch)
+        if not (target.is_dir() or target.suffix == ".json"):
+            raise InputError(
+                "give a training run folder or its model.card.json, or ARCH and a weights PATH", target
+            )
+        card = store.import_run(target, args.name, args.force)
+        print(f"imported {card.name} ({card.arch}, {card.task}, {card.height}x{card.width}) -> {card.path}")
+        return 0
     path = Path(args.path)
     if path.suffix == ".safetensors":
         card = store.import_safetensors(path, args.arch, args.name, args.preset, args.task, args.force)

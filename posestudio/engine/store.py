@@ -219,6 +219,85 @@ def import_safetensors(
     return _write(card, state, paths.models_dir(), force)
 
 
+def run_card_path(path: str | Path) -> Path:
+    """The model card of a training run: ``RUN_DIR/model.card.json``, or the card file itself."""
+    path = Path(path)
+    if path.is_dir():
+        card = path / "model.card.json"  # training.checkpoints.CARD (training imports engine, not back)
+        if not card.is_file():
+            raise InputError("no model.card.json in this folder (is it a `posestudio train` run?)", path)
+        return card
+    if not path.is_file():
+        raise InputError("no such file or folder", path)
+    if not path.name.endswith(".json"):
+        raise InputError("expected a training run folder or its model.card.json", path)
+    return path
+
+
+def import_run(path: str | Path, name: str | None = None, force: bool = False) -> ModelCard:
+    """Install a training run's model: read its card (``model.card.json``, as written by
+    ``training.checkpoints.export``) and the safetensors it names, check the tensor names
+    and shapes against ``build(arch, preset=None, **card.build_config())`` -- the card's
+    full config, so runs trained with ``--size``/``--set`` overrides import as trained --
+    and copy both into the user's model folder under ``name`` (default: the card's)."""
+    import torch
+
+    from posestudio.nets.registry import arch_info, list_archs
+
+    card_path = run_card_path(path)
+    src = ModelCard.load(card_path)
+    if src.is_puppet or src.arch not in list_archs():
+        raise InputError(f"model card names an unknown arch {src.arch!r}", card_path)
+    wp = src.weights_path
+    if wp is None:
+        raise InputError("model card names no weights file", card_path)
+    if wp.suffix != ".safetensors":
+        raise InputError("only .safetensors weights are imported (no pickles)", wp)
+    if not wp.is_file():
+        raise InputError("weights file named by the model card is missing", wp)
+    if src.sha256 and sha256(wp) != src.sha256:
+        raise InputError("weights file differs from its model card (sha256)", wp)
+    state = load_state(src, check_hash=False)
+    from posestudio.nets.registry import build
+
+    try:
+        with torch.device("meta"):
+            net = build(src.arch, preset=src.preset, **src.build_config())
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InputError(f"model card's config does not build {src.arch!r} ({exc})", card_path) from None
+    check_shapes(net.state_dict(), state, wp)
+    info = arch_info(src.arch)
+    full = dict(net.config)
+    h, w = int(full.pop("height")), int(full.pop("width"))
+    data = src.to_json()
+    data.pop("format", None)
+    data.update(
+        name=check_name(name or src.name), resolution=(h, w), preset=None, config=full,
+        inputs=_input_specs(net), outputs=tuple(net.outputs), tasks=tuple(src.tasks or info.tasks),
+        source=src.source or f"imported from {card_path}", paper=src.paper or info.paper,
+    )  # fmt: skip
+    card = ModelCard.from_json(data)
+    return _copy_in(card, wp, paths.models_dir(), force)
+
+
+def _copy_in(card: ModelCard, weights_src: Path, folder: Path, force: bool) -> ModelCard:
+    """Copy checked safetensors byte for byte (same sha256 as the run's) + the card, atomically."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    card_path = folder / f"{card.name}{CARD_SUFFIX}"
+    weights = folder / f"{card.name}.safetensors"
+    if not force and (card_path.exists() or weights.exists()):
+        raise InputError(f"a model named {card.name!r} exists already (remove it or pass --force)", card_path)
+    tmp = weights.with_name(weights.name + ".tmp")
+    shutil.copyfile(weights_src, tmp)
+    tmp.replace(weights)
+    card.weights = weights.name
+    card.sha256 = sha256(weights)
+    card.save(card_path)
+    return card
+
+
 def verify(card: ModelCard) -> str | None:
     """None when the card's weights are intact and fit its arch; else the one-line problem."""
     try:
