@@ -7,7 +7,8 @@ the synthetic training faces (:mod:`posestudio.core.face_edges`) into a face
 edge map (white lines on black), the input of the face-colorization model.
 
 MediaPipe 0.10.x wheels up to 0.10.21 carry the pose and face models
-(``mp.solutions``); later wheels carry none, so with them a model file
+(``mp.solutions``) but pin protobuf<5 (onnx needs >= 6.31) and, from 0.10.15,
+numpy<2; 0.10.30 and later carry none, so with them a model file
 (``pose_landmarker*.task``, ``face_landmarker.task``) must be given: nothing is
 downloaded at run time.
 """
@@ -89,15 +90,19 @@ def bundled_models(mp) -> bool:
 
 def no_model_message(mp, what: str) -> str:
     """The one line saying that this MediaPipe has no bundled ``what`` ("pose"/"face") model."""
-    task = "pose_landmarker.task" if what == "pose" else "face_landmarker.task"
+    task = "pose_landmarker_full.task" if what == "pose" else "face_landmarker.task"
     return (
         f"MediaPipe {getattr(mp, '__version__', '?')} carries no {what} model: pass --{what}-model {task} "
-        "(nothing is downloaded), or install mediapipe==0.10.14, whose wheel includes the models"
+        "(MediaPipe's landmarker model file; nothing is downloaded)"
     )
 
 
 def check_models(mp, pose_model=None, face_model=None, faces: bool = False) -> None:
-    """Before any work: InputError (one line) when a model is needed and neither bundled nor given."""
+    """Before any work: InputError (one line) when a model is needed and neither bundled
+    nor given, or when a given model file does not exist."""
+    for f in (pose_model, face_model if faces else None):
+        if f is not None and not Path(f).is_file():
+            raise InputError("no such MediaPipe model file", f)
     if bundled_models(mp):
         return
     if pose_model is None:

@@ -43,6 +43,10 @@ def test_detected_face_edges_use_the_synthetic_faces_rule():
     assert face_edges(np.vstack([mesh, np.zeros((10, 2))]), 400, 400).sum() == e.sum()  # 478 (irises)
 
 
+def args_for(tmp_path):
+    return ["detect", str(tmp_path / "x.png"), "--out", str(tmp_path / "p.json")]
+
+
 def test_mediapipe_without_bundled_models_says_so_in_one_line(tmp_path, capsys, monkeypatch):
     fake = types.SimpleNamespace(__version__="0.10.31", __file__=str(tmp_path / "mediapipe" / "__init__.py"))
     monkeypatch.setattr(detect, "import_mediapipe", lambda: fake)
@@ -51,6 +55,10 @@ def test_mediapipe_without_bundled_models_says_so_in_one_line(tmp_path, capsys, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "carries no pose model" in err[0] and "--pose-model" in err[0], err
     model = tmp_path / "pose.task"
+    assert main([*args_for(tmp_path), "--pose-model", str(model)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such MediaPipe model file" in err[0] and str(model) in err[0], err
+    model.write_bytes(b"not read before the face check")
     args = ["detect", str(tmp_path / "x.png"), "--out", str(tmp_path / "p.json"), "--pose-model", str(model)]
     assert main([*args, "--edges-out", str(tmp_path / "e.png")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
