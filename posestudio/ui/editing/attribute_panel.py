@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from posestudio.core import labels
-from posestudio.ui.editing.jobs import put_result, read_reference, source_inputs
+from posestudio.ui.editing.jobs import put_full_size_result, read_reference, source_inputs
 
 RESULT_NAME = "Attribute result"
 
@@ -94,9 +94,4 @@ class AttributePanel(QWidget):
         return self.jobs.submit(req, "Attribute", self._done)
 
     def _done(self, res) -> None:
-        doc = self.window.session.doc
-        img = np.asarray(res.image)
-        if img.shape[:2] != (doc.height, doc.width):
-            self.window.show_error(f"result is {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
-            return
-        put_result(self.window.session, RESULT_NAME, img, res)
+        put_full_size_result(self.window, RESULT_NAME, res)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from posestudio.core.edits import AddLayer, Compound, LayerProps, ReplaceData
 from posestudio.core.layers import ParsingLayer
-from posestudio.ui.editing.jobs import put_result, read_reference, select_layer, source_inputs
+from posestudio.ui.editing.jobs import put_full_size_result, read_reference, select_layer, source_inputs
 
 TARGET_NAME = "Target parsing"
 RESULT_NAME = "Garment result"
@@ -153,12 +153,7 @@ class GarmentPanel(QWidget):
         return self.jobs.submit(req, "Garment", self._generated, preview=preview)
 
     def _generated(self, res) -> None:
-        doc = self.window.session.doc
-        img = np.asarray(res.image)
-        if img.shape[:2] != (doc.height, doc.width):
-            self.window.show_error(f"result is {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
-            return
-        put_result(self.window.session, RESULT_NAME, img, res)
+        put_full_size_result(self.window, RESULT_NAME, res)
 
     def _stroke_finished(self, layer_id: str) -> None:
         target = self.target_layer()

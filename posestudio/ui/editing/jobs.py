@@ -104,6 +104,17 @@ def put_result(session, name: str, img: np.ndarray, res, above=None) -> ResultLa
     return layer
 
 
+def put_full_size_result(window, name: str, res) -> ResultLayer | None:
+    """``put_result`` for a whole-canvas result: refused with a message when the
+    engine's image does not have the document's size."""
+    doc = window.session.doc
+    img = np.asarray(res.image)
+    if img.shape[:2] != (doc.height, doc.width):
+        window.show_error(f"result is {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
+        return None
+    return put_result(window.session, name, img, res)
+
+
 def select_layer(window, layer) -> None:
     """Make ``layer`` the current row of the layer panel (the tools paint the current parsing layer)."""
     from posestudio.ui.panels.layer_model import NAME
