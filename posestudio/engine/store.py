@@ -129,23 +129,30 @@ def _input_specs(net) -> dict[str, dict]:
     }
 
 
-def _write(card: ModelCard, state: dict, folder: Path, force: bool) -> ModelCard:
-    """Save ``state`` as NAME.safetensors and the card beside it (atomically, in the user folder)."""
-    from safetensors.torch import save_file
-
+def _install(card: ModelCard, folder: Path, force: bool, write_weights) -> ModelCard:
+    """Put NAME.safetensors (written by ``write_weights(tmp_path)``, then renamed into
+    place) and the card beside it into ``folder``; refuses to replace without ``force``."""
     folder.mkdir(parents=True, exist_ok=True)
     card_path = folder / f"{card.name}{CARD_SUFFIX}"
     weights = folder / f"{card.name}.safetensors"
     if not force and (card_path.exists() or weights.exists()):
         raise InputError(f"a model named {card.name!r} exists already (remove it or pass --force)", card_path)
     tmp = weights.with_name(weights.name + ".tmp")
-    tensors = {k: v.detach().contiguous().cpu() for k, v in state.items()}
-    save_file(tensors, str(tmp), metadata={"arch": card.arch, "format": "posestudio-1"})
+    write_weights(tmp)
     tmp.replace(weights)
     card.weights = weights.name
     card.sha256 = sha256(weights)
     card.save(card_path)
     return card
+
+
+def _write(card: ModelCard, state: dict, folder: Path, force: bool) -> ModelCard:
+    """Save ``state`` as NAME.safetensors and the card beside it (atomically, in the user folder)."""
+    from safetensors.torch import save_file
+
+    tensors = {k: v.detach().contiguous().cpu() for k, v in state.items()}
+    return _install(card, folder, force, lambda tmp: save_file(
+        tensors, str(tmp), metadata={"arch": card.arch, "format": "posestudio-1"}))
 
 
 def import_pona(path: str | Path, name: str | None = None, force: bool = False, **card_fields) -> ModelCard:
@@ -284,18 +291,7 @@ def _copy_in(card: ModelCard, weights_src: Path, folder: Path, force: bool) -> M
     """Copy checked safetensors byte for byte (same sha256 as the run's) + the card, atomically."""
     import shutil
 
-    folder.mkdir(parents=True, exist_ok=True)
-    card_path = folder / f"{card.name}{CARD_SUFFIX}"
-    weights = folder / f"{card.name}.safetensors"
-    if not force and (card_path.exists() or weights.exists()):
-        raise InputError(f"a model named {card.name!r} exists already (remove it or pass --force)", card_path)
-    tmp = weights.with_name(weights.name + ".tmp")
-    shutil.copyfile(weights_src, tmp)
-    tmp.replace(weights)
-    card.weights = weights.name
-    card.sha256 = sha256(weights)
-    card.save(card_path)
-    return card
+    return _install(card, folder, force, lambda tmp: shutil.copyfile(weights_src, tmp))
 
 
 def verify(card: ModelCard) -> str | None:
