@@ -33,7 +33,7 @@ def example_inputs(card: ModelCard, batch: int = 1, seed: int = 0) -> dict[str, 
     for name, spec in card.inputs.items():
         c, kind = int(spec["channels"]), spec["kind"]
         shape = (batch, c, card.height, card.width)
-        if kind == "image":
+        if kind in ("image", "prior"):
             out[name] = rng.uniform(-1, 1, shape).astype(np.float32)
         elif kind == "parsing":
             idx = rng.integers(0, c, (batch, card.height, card.width))

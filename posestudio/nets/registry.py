@@ -26,6 +26,9 @@ ARCH_MODULES: dict[str, str] = {
     "spt-appearance": "spt",
     "scmnet": "scmnet",
     "scmnet-face": "scmnet",
+    "refine-pose": "refine",
+    "refine-garment": "refine",
+    "refine-face": "refine",
 }
 
 TASKS = ("pose", "garment", "face", "attribute", "parsing")
@@ -36,7 +39,9 @@ class InputSpec:
     """One named input. ``kind`` says how prepare.py builds it:
     image: RGB in [-1, 1]; heatmaps: 18 Gaussian channels; parsing: one-hot over
     ``label_set``; mask: 1 channel in {0, 1}; edges: 1 channel in [0, 1];
-    style: per-region style codes produced by another call of the same net."""
+    style: per-region style codes produced by another call of the same net;
+    prior: the engine's weight-free answer to the request (the puppet warp), RGB in [-1, 1];
+    prior_visibility: 1 channel in [0, 1], where that warp shows the moved body."""
 
     channels: int
     kind: str
@@ -85,7 +90,7 @@ class Generator(nn.Module):
         out = {}
         for name, spec in self.inputs.items():
             shape = (batch, spec.channels, self.height, self.width)
-            if spec.kind == "image":
+            if spec.kind in ("image", "prior"):
                 out[name] = torch.rand(shape, generator=g) * 2 - 1
             elif spec.kind == "parsing":
                 idx = torch.randint(0, spec.channels, (batch, self.height, self.width), generator=g)

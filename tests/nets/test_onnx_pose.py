@@ -11,7 +11,7 @@ from posestudio.commands.models_archs import export_onnx, onnx_max_abs_diff, wak
 from posestudio.nets.registry import build
 
 
-@pytest.mark.parametrize("arch", ["pona", "structflow", "attnflow"])
+@pytest.mark.parametrize("arch", ["pona", "structflow", "attnflow", "refine-pose", "refine-garment", "refine-face"])
 def test_onnx_matches_torch(arch, tmp_path):
     model = build(arch, "tiny").eval()
     wake_zero_parameters(model)  # exercise attention gates and non-zero flows
