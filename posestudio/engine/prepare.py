@@ -112,11 +112,14 @@ def _role(name: str) -> str:
 def prepare_inputs(specs: dict, req: Request, frame: Frame) -> dict[str, np.ndarray]:
     """float32 (1, C, h, w) arrays for each named input in ``specs`` (name ->
     InputSpec or dict with channels/kind/label_set). The role (source, target,
-    reference) is the name's prefix, the content its kind."""
+    reference) is the name's prefix, the content its kind; ``prior`` is the puppet's
+    answer to the whole request (what the refiner archs correct) and ``prior_visibility``
+    its visibility layer (1 where the warped body shows, 0 where the background fill does)."""
     h, w = frame.model_size
     sigma = 6.0 * h / 256.0
     poses = {"source": req.source_pose, "target": req.target_pose}
     out: dict[str, np.ndarray] = {}
+    prior = None  # the weight-free answer, made once when a model asks for it
     for name, spec in specs.items():
         kind = spec["kind"] if isinstance(spec, dict) else spec.kind
         ch = int(spec["channels"] if isinstance(spec, dict) else spec.channels)
@@ -129,6 +132,16 @@ def prepare_inputs(specs: dict, req: Request, frame: Frame) -> dict[str, np.ndar
             if role == "reference" and img.shape[:2] != frame.canvas_size:
                 img = cv2.resize(img, frame.canvas_size[::-1], interpolation=cv2.INTER_AREA)
             out[name] = image_tensor(_warp(img, frame))
+        elif kind in ("prior", "prior_visibility"):
+            if prior is None:
+                from posestudio.engine.backends.puppet import run_puppet
+
+                prior = run_puppet(req)
+            if kind == "prior":
+                out[name] = image_tensor(_warp(prior.image, frame))
+            else:
+                vis = prior.layers["visibility"].astype(np.float32)
+                out[name] = _warp(vis, frame)[None, None].astype(np.float32)
         elif kind == "heatmaps":
             if ch == 36:  # PATN/PoNA pose input: cat(source, target)
                 hm = [heatmaps(frame.pose(poses[r]), h, w, sigma) for r in ("source", "target")]
