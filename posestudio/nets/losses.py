@@ -288,3 +288,29 @@ class PoNALoss(nn.Module):
             + self.gan(real_p, True)
             + self.gan(fake_p, False)
         )
+
+
+def _gaussian_window(channels: int, size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    x = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
+
+
+def ssim_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """1 - SSIM of images in [-1, 1]: the PATN/PoNA variant (11x11 Gaussian window,
+    sigma 1.5, K1 0.01, K2 0.03), border pixels dropped (valid convolution) as the metric
+    does, per channel, averaged. Computed on [0, 1] (SSIM's luminance term is not
+    shift-invariant, so [-1, 1] would not be the metric)."""
+    c = fake.shape[1]
+    win = _gaussian_window(c).to(fake)
+    c1, c2 = 0.01**2, 0.03**2
+    fake, real = (fake + 1.0) * 0.5, (real + 1.0) * 0.5
+
+    def f(a):
+        return F.conv2d(a, win, groups=c)
+
+    ux, uy = f(fake), f(real)
+    vx, vy, vxy = f(fake * fake) - ux * ux, f(real * real) - uy * uy, f(fake * real) - ux * uy
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+    return 1.0 - s.mean()

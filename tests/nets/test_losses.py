@@ -94,3 +94,24 @@ def test_discriminator_shapes():
         torch.rand(1, 3, 32, 24), torch.rand(1, 3, 32, 24), torch.rand(1, 18, 32, 24)
     )
     assert a.shape == p.shape == (1, 1, 8, 6)
+
+
+def test_ssim_loss_is_one_minus_the_papers_ssim_on_real_photos(samples_dir):
+    """The refiners' training loss is the metric they are judged by (PATN variant)."""
+    import numpy as np
+    from PIL import Image
+
+    from posestudio.nets.losses import ssim_loss
+    from posestudio.training.metrics.ssim import ssim
+
+    a = np.array(Image.open(samples_dir / "2_A.jpg").convert("RGB"))
+    b = np.array(Image.open(samples_dir / "2_B.jpg").convert("RGB"))
+
+    def t(img):
+        return torch.from_numpy(img.astype(np.float32) / 127.5 - 1.0).permute(2, 0, 1)[None].double()
+
+    want = ssim(a, b, "patn")
+    got = 1.0 - float(ssim_loss(t(a), t(b)))
+    assert 0.3 < want < 0.95
+    assert abs(got - want) < 1e-5, (got, want)
+    assert float(ssim_loss(t(a), t(a))) == pytest.approx(0.0, abs=1e-9)
