@@ -24,6 +24,9 @@ def add_parser(sub) -> None:
                    help="also evaluate this installed model or 'puppet' through the engine (repeatable)")  # fmt: skip
     p.add_argument("--baseline", action="append", default=[], choices=["source"],
                    help="'source': a row scoring the untouched source image")  # fmt: skip
+    p.add_argument("--task", choices=["pose", "garment", "face"],
+                   help="what the engine rows are asked (default: the run's or the model's task, else pose); "
+                   "garment gives the true target parsing, face the reference face and the target's edges")  # fmt: skip
     p.add_argument("--data", default="synth", help="'synth' or a folder in the pose-transfer layout")
     p.add_argument("--pairs", type=int, default=50, help="number of pairs (default 50)")
     p.add_argument(
@@ -56,19 +59,18 @@ def run(args) -> int:
     if not rows and not engine_names and not args.baseline:
         raise InputError("eval needs a run folder, a model name, --model NAME or --baseline source")
     size = parse_size(args.size) or (run_row.size if run_row else (256, 176))
-    kind = run_row.data_kind if run_row else "pairs"
+    task = args.task or (run_row.task if run_row else _model_task(engine_names))
+    kind = run_row.data_kind if run_row else ("faces" if task == "face" else "pairs")
     label_set = run_row.label_set if run_row else "spt10"
-    if kind == "faces" and (engine_names or args.baseline):
-        raise InputError(
-            "face runs are evaluated alone (the puppet and source rows are pose-transfer baselines)"
-        )
+    if kind == "faces" and run_row is not None and run_row.arch == "scmnet-face" and (engine_names or args.baseline):
+        raise InputError("scmnet-face runs are evaluated alone (their rows take a face parsing map)")
     dataset = make_dataset(args.data, kind, size, args.seed, label_set, length=max(args.pairs, 1))
     if engine_names:
         from posestudio.engine import Engine
 
         engine = Engine(device=args.device)
         engine.force_sync(True)
-        rows += [ev.EngineRow(engine, n, label_set) for n in engine_names]
+        rows += [ev.EngineRow(engine, n, label_set, task) for n in engine_names]
     if "source" in args.baseline:
         rows.append(ev.SourceRow())
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
@@ -86,3 +88,18 @@ def run(args) -> int:
     if args.json:
         ev.write_json(result, args.json)
     return 0
+
+
+def _model_task(names: list[str]) -> str:
+    """The task of the first installed model named (not the puppet), else ``pose``."""
+    from posestudio.engine import store
+    from posestudio.errors import InputError
+
+    for n in names:
+        if n in ("puppet", "auto", ""):
+            continue
+        try:
+            return store.find(n).task
+        except InputError:
+            return "pose"
+    return "pose"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-RECIPE_NAMES = ("pona", "structflow", "attnflow", "spt", "scmnet", "scmnet-face")
+RECIPE_NAMES = ("pona", "structflow", "attnflow", "spt", "scmnet", "scmnet-face", "refine-pose", "refine-garment",
+                "refine-face")
 
 
 def add_parser(sub) -> None:

@@ -21,6 +21,9 @@ RECIPES: dict[str, tuple[str, ...]] = {
     "spt": ("spt-appearance", "spt-parsing"),
     "scmnet": ("scmnet",),
     "scmnet-face": ("scmnet-face",),
+    "refine-pose": ("refine-pose",),
+    "refine-garment": ("refine-garment",),
+    "refine-face": ("refine-face",),
 }
 
 # recipe -> (lr, Adam betas) when --lr is not given: paper 001 (Sec. Implementation) uses
@@ -33,6 +36,10 @@ RECIPE_OPTIM: dict[str, tuple[float, tuple[float, float]]] = {
     "spt": (2e-4, (0.5, 0.999)),
     "scmnet": (2e-4, (0.5, 0.999)),
     "scmnet-face": (2e-4, (0.5, 0.999)),
+    # the refiners (no GAN): Adam's usual betas
+    "refine-pose": (5e-4, (0.9, 0.999)),
+    "refine-garment": (5e-4, (0.9, 0.999)),
+    "refine-face": (5e-4, (0.9, 0.999)),
 }
 
 # the options a resumed run may change

@@ -31,14 +31,15 @@ def is_run_dir(path: str | Path) -> bool:
 
 
 def _u8(t) -> np.ndarray:
-    return ((t.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    from posestudio.training.prior import u8
+
+    return u8(t)
 
 
 def _pose(t):
-    from posestudio.core.pose import Pose
+    from posestudio.training.prior import pose_of
 
-    a = t.detach().cpu().numpy().astype(np.float64)
-    return Pose(a[:, :2], a[:, 2] > 0.5)
+    return pose_of(t)
 
 
 class RunRow:
@@ -72,7 +73,11 @@ class RunRow:
 
     @property
     def data_kind(self) -> str:
-        return "faces" if self.arch == "scmnet-face" else "pairs"
+        return "faces" if self.arch in ("scmnet-face", "refine-face") else "pairs"
+
+    @property
+    def task(self) -> str:
+        return {"refine-garment": "garment", "refine-face": "face"}.get(self.arch, "pose")
 
     @property
     def label_set(self) -> str:
@@ -82,6 +87,10 @@ class RunRow:
         import torch
         from torch.nn import functional as F
 
+        if any(n == "prior_image" for net in self.nets.values() for n in net.inputs) and "prior_image" not in item:
+            from posestudio.training.prior import prior_tensors
+
+            item = {**item, **prior_tensors(item, self.task, self.label_set)}
         b = {k: v[None].to(self.device) for k, v in item.items() if torch.is_tensor(v) and v.dim() == 3}
         hw = next(v.shape[-2:] for k, v in b.items() if k.endswith("image"))
         if tuple(hw) != self.size:  # run at the net's resolution, compare at the data's
@@ -110,30 +119,28 @@ class RunRow:
 class EngineRow:
     """An installed model or the puppet warp through ``posestudio.engine.Engine``."""
 
-    def __init__(self, engine, name: str, label_set: str):
-        self.engine, self.name, self.label_set = engine, name, label_set
+    def __init__(self, engine, name: str, label_set: str, task: str = "pose"):
+        self.engine, self.name, self.label_set, self.task = engine, name, label_set, task
 
     def generate(self, item: dict) -> np.ndarray:
-        from posestudio.engine.results import Request
+        from posestudio.training.prior import request_for
 
-        req = Request(
-            task="pose", model=self.name, source_image=_u8(item["source_image"]),
-            source_pose=_pose(item["source_pose"]), target_pose=_pose(item["target_pose"]),
-            source_parsing=item["source_labels"].numpy().astype(np.uint8) if "source_labels" in item else None,
-            label_set=self.label_set,
-        )  # fmt: skip
-        return self.engine.run(req).image
+        return self.engine.run(request_for(item, self.task, self.name, self.label_set)).image
 
 
 class SourceRow:
     name = "source"
 
     def generate(self, item: dict) -> np.ndarray:
-        return _u8(item["source_image"])
+        from posestudio.training.prior import source_image
+
+        return _u8(source_image(item))
 
 
 def _target(item: dict) -> np.ndarray:
-    return _u8(item["target_image"] if "target_image" in item else item["image"])
+    from posestudio.training.prior import target_image
+
+    return _u8(target_image(item))
 
 
 def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs: dict | None = None) -> dict:

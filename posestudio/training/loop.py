@@ -92,6 +92,7 @@ def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device
         + ", ".join(f"{p} {n}" for p, n in sched)
     )
     ds = data.make_dataset(cfg.data, recipe.data_kind, size, cfg.seed, recipe.label_set, cfg.synth_length)
+    ds = recipe.wrap_dataset(ds)
     batches = iter(data.loader(ds, cfg.batch, cfg.seed, info, start, cfg.workers))
     sample_batch = None
     if info.main and cfg.sample_every:

@@ -172,6 +172,10 @@ class Recipe:
         out = net(**{k: batch[k] for k in net.inputs})["image"]
         return batch["source_image"], batch["target_image"], out
 
+    def wrap_dataset(self, ds):
+        """The data set as this recipe reads it (the refiners add the puppet's answer)."""
+        return ds
+
     def export_inputs(self, batch: dict) -> dict:
         net = next(iter(self.generators.values()))
         return {k: batch[k] for k in net.inputs}
@@ -443,9 +447,12 @@ class AttnFlowRecipe(_FlowRecipe):
 
 
 def make_recipe(cfg: TrainConfig, device: torch.device, info: ddp.DistInfo, amp: Amp) -> Recipe:
-    from posestudio.training import recipes_selfsup
+    from posestudio.training import recipes_refine, recipes_selfsup
 
     table = {
+        "refine-pose": recipes_refine.PoseRefineRecipe,
+        "refine-garment": recipes_refine.GarmentRefineRecipe,
+        "refine-face": recipes_refine.FaceRefineRecipe,
         "pona": PoNARecipe,
         "structflow": StructFlowRecipe,
         "attnflow": AttnFlowRecipe,
