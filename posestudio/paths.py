@@ -76,8 +76,10 @@ def repo_root() -> Path:
 
 
 def shipped_models_dir() -> Path:
-    """Model cards and default weights that ship with the app."""
-    return repo_root() / "models"
+    """Model cards and default weights that ship with the app (``POSESTUDIO_SHIPPED_MODELS``
+    points elsewhere: tests that must not depend on the shipped weights use an empty folder)."""
+    override = os.environ.get("POSESTUDIO_SHIPPED_MODELS")
+    return Path(override).expanduser() if override else repo_root() / "models"
 
 
 def resources_dir() -> Path:

@@ -11,6 +11,10 @@ import pytest
 
 _HOME = tempfile.mkdtemp(prefix="posestudio-test-home-")
 os.environ["POSESTUDIO_HOME"] = _HOME
+# the suite runs without the shipped default weights (so "auto" is the puppet and model lists
+# are the test's own); tests/engine/test_shipped_models.py points this back at models/
+_NO_SHIPPED = tempfile.mkdtemp(prefix="posestudio-test-no-shipped-")
+os.environ["POSESTUDIO_SHIPPED_MODELS"] = _NO_SHIPPED
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
