@@ -39,6 +39,8 @@ def add_parser(sub) -> None:
     p.add_argument("--inception-weights", metavar="PATH", help="FID Inception weights file (for fid, is)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON here")
+    p.add_argument("--grid", metavar="PNG", help="write a sample grid of the first pairs: source | each row | truth")
+    p.add_argument("--grid-pairs", type=int, default=6, help="pairs in the --grid (default 6)")
     p.set_defaults(func=run)
 
 
@@ -78,7 +80,7 @@ def run(args) -> int:
           "fid": {"inception_weights": args.inception_weights, "device": args.device},
           "is": {"inception_weights": args.inception_weights, "device": args.device}}  # fmt: skip
     try:
-        result = ev.evaluate(rows, dataset, args.pairs, metrics, kw)
+        result = ev.evaluate(rows, dataset, args.pairs, metrics, kw, grid=args.grid, grid_pairs=args.grid_pairs)
     finally:
         if engine_names:
             engine.shutdown()

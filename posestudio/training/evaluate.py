@@ -143,8 +143,10 @@ def _target(item: dict) -> np.ndarray:
     return _u8(target_image(item))
 
 
-def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs: dict | None = None) -> dict:
-    """{"pairs": n, "rows": {row name: {metric: mean}}} over the first ``pairs`` items."""
+def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs: dict | None = None,
+             grid: str | Path | None = None, grid_pairs: int = 6) -> dict:  # fmt: skip
+    """{"pairs": n, "rows": {row name: {metric: mean}}} over the first ``pairs`` items; with
+    ``grid``, a PNG of the first ``grid_pairs`` items: source | each row | ground truth."""
     from posestudio.training.metrics import get_metric
 
     metric_kwargs = metric_kwargs or {}
@@ -158,8 +160,10 @@ def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs:
     items = [dataset[i] for i in range(n)]
     targets = [_target(it) for it in items]
     out = {}
+    columns = {}
     for row in rows:
         gens = [row.generate(it) for it in items]
+        columns[row.name] = gens[:grid_pairs]
         res = {}
         for m, o in objs.items():
             if o.kind == "pair":
@@ -177,7 +181,35 @@ def evaluate(rows: list, dataset, pairs: int, metrics: list[str], metric_kwargs:
             else:
                 res[m] = float(o(gens, targets))
         out[row.name] = res
+    if grid is not None:
+        from posestudio.training.prior import source_image
+
+        write_grid(grid, [_u8(source_image(it)) for it in items[:grid_pairs]], columns, targets[:grid_pairs])
     return {"pairs": n, "metrics": metrics, "rows": out}
+
+
+def write_grid(path: str | Path, sources: list, columns: dict[str, list], targets: list) -> Path:
+    """One row per pair: source | each generated column (in order) | ground truth, with a
+    header line naming the columns."""
+    import io
+
+    import cv2
+    from PIL import Image
+
+    from posestudio.core.formats.atomic import atomic_write_bytes
+
+    names = ["source", *columns, "ground truth"]
+    h, w = targets[0].shape[:2]
+    head = np.full((18, w * len(names), 3), 255, np.uint8)
+    for i, name in enumerate(names):
+        cv2.putText(head, name[: max(4, w // 7)], (i * w + 3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.36, (0, 0, 0), 1,
+                    cv2.LINE_AA)  # fmt: skip
+    rows = [np.concatenate([sources[k], *(c[k] for c in columns.values()), targets[k]], 1) for k in range(len(targets))]
+    path = Path(path)
+    buf = io.BytesIO()
+    Image.fromarray(np.concatenate([head, *rows], 0)).save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())
+    return path
 
 
 def table(result: dict) -> str:

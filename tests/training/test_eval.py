@@ -56,3 +56,19 @@ def test_eval_errors(tmp_path, capsys):
     assert "needs a run folder" in capsys.readouterr().err
     assert main(["eval", "no-such-model", "--pairs", "1", "--size", "32x24"]) == 2
     assert "no-such-model" in capsys.readouterr().err
+
+
+def test_eval_face_task_rows_and_grid(tmp_path, capsys):
+    """Faces: the puppet and the source row are both the untouched reference face (what a
+    do-nothing colorizer returns); the grid has a header and one row per pair."""
+    from PIL import Image
+
+    grid = tmp_path / "grid.png"
+    rc = main(["eval", "--task", "face", "--model", "puppet", "--baseline", "source", "--pairs", "3",
+               "--size", "32x32", "--grid", str(grid), "--grid-pairs", "2"])  # fmt: skip
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert res["rows"]["puppet"] == res["rows"]["source"]
+    assert 0 < res["rows"]["source"]["ssim"] < 1
+    img = Image.open(grid)
+    assert img.size == (32 * 4, 18 + 2 * 32)  # source | puppet | source | truth
