@@ -34,6 +34,12 @@ def add_subparsers(msub) -> None:
     p.add_argument("--preset", default="small", help="for .safetensors: the preset it was built from")
     p.add_argument("--task", help="task the model serves (default: the arch's first)")
     p.add_argument("--force", action="store_true", help="replace a model of the same name")
+    p.add_argument("--into", metavar="DIR", help="run folders: install here instead of the user's model folder "
+                   "(models/ to ship a default)")  # fmt: skip
+    p.add_argument("--eval-json", metavar="FILE", help="run folders: put this `posestudio eval --json` result "
+                   "(the model's, the puppet's and the source's SSIM/PSNR) in the card's metrics")  # fmt: skip
+    p.add_argument("--description", help="run folders: the card's one-line description")
+    p.add_argument("--licence", help="run folders: the card's licence")
     p.set_defaults(func=run_import)
 
     p = msub.add_parser("export-onnx", help="export a model to ONNX (cached) and check it against torch")
@@ -87,6 +93,25 @@ def run_list(args) -> int:
     return 0
 
 
+def metrics_from_eval(path) -> dict:
+    """Card metrics from ``posestudio eval --json``: the first row that is neither the puppet nor
+    the source as ``ssim``/``psnr``..., the others as ``puppet_ssim``, ``source_psnr``..."""
+    try:
+        res = json.loads(path.read_text())
+        rows = res["rows"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"not a `posestudio eval --json` result ({exc.__class__.__name__})", path) from None
+    model = next((r for r in rows if r not in ("puppet", "source")), None)
+    if model is None:
+        raise InputError("the eval result has no model row (only puppet/source)", path)
+    out = {k: round(float(v), 4) for k, v in rows[model].items()}
+    for base in ("puppet", "source"):
+        out.update({f"{base}_{k}": round(float(v), 4) for k, v in rows.get(base, {}).items()})
+    out.update(pairs=res.get("pairs"), seed=res.get("seed"), size=res.get("size"),
+               dataset=f"procedural synthetic ({res.get('data', 'synth')}), held-out seed {res.get('seed')}")  # fmt: skip
+    return out
+
+
 def run_import(args) -> int:
     from pathlib import Path
 
@@ -98,7 +123,10 @@ def run_import(args) -> int:
             raise InputError(
                 "give a training run folder or its model.card.json, or ARCH and a weights PATH", target
             )
-        card = store.import_run(target, args.name, args.force)
+        fields = {k: v for k, v in (("description", args.description), ("licence", args.licence)) if v}
+        if args.eval_json:
+            fields["metrics"] = metrics_from_eval(Path(args.eval_json))
+        card = store.import_run(target, args.name, args.force, folder=args.into, **fields)
         print(f"imported {card.name} ({card.arch}, {card.task}, {card.height}x{card.width}) -> {card.path}")
         return 0
     path = Path(args.path)

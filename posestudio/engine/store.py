@@ -241,12 +241,15 @@ def run_card_path(path: str | Path) -> Path:
     return path
 
 
-def import_run(path: str | Path, name: str | None = None, force: bool = False) -> ModelCard:
+def import_run(path: str | Path, name: str | None = None, force: bool = False, folder: str | Path | None = None,
+               **card_fields) -> ModelCard:  # fmt: skip
     """Install a training run's model: read its card (``model.card.json``, as written by
     ``training.checkpoints.export``) and the safetensors it names, check the tensor names
     and shapes against ``build(arch, preset=None, **card.build_config())`` -- the card's
     full config, so runs trained with ``--size``/``--set`` overrides import as trained --
-    and copy both into the user's model folder under ``name`` (default: the card's)."""
+    and copy both into the user's model folder (or ``folder``: ``models/`` when shipping a
+    default) under ``name`` (default: the card's). ``card_fields`` replace card fields
+    (``metrics``, ``description``, ``licence`` ...)."""
     import torch
 
     from posestudio.nets.registry import arch_info, list_archs
@@ -283,8 +286,11 @@ def import_run(path: str | Path, name: str | None = None, force: bool = False) -
         inputs=_input_specs(net), outputs=tuple(net.outputs), tasks=tuple(src.tasks or info.tasks),
         source=src.source or f"imported from {card_path}", paper=src.paper or info.paper,
     )  # fmt: skip
+    data.update(card_fields)
     card = ModelCard.from_json(data)
-    return _copy_in(card, wp, paths.models_dir(), force)
+    dest = Path(folder) if folder is not None else paths.models_dir()
+    dest.mkdir(parents=True, exist_ok=True)
+    return _copy_in(card, wp, dest, force)
 
 
 def _copy_in(card: ModelCard, weights_src: Path, folder: Path, force: bool) -> ModelCard:

@@ -90,3 +90,32 @@ def test_arch_and_safetensors_with_a_preset_still_imports(tmp_path, capsys):
         main(["models", "import", "pona", str(path), "--preset", "tiny", "--name", "t-tiny", "--force"]) == 0
     )
     assert store.find("t-tiny").config["ngf"] == 8
+
+
+def test_ship_a_run_into_a_folder_with_its_eval_metrics(run_dir, capsys, tmp_path, monkeypatch):
+    """How the defaults in models/ are made: eval --json, then import --into with the metrics."""
+    ev = tmp_path / "eval.json"
+    assert main(["eval", str(run_dir), "--model", "puppet", "--baseline", "source", "--pairs", "2",
+                 "--json", str(ev)]) == 0  # fmt: skip
+    shipped = tmp_path / "shipped"
+    assert main(["models", "import", str(run_dir), "--name", "shipped-pona", "--into", str(shipped),
+                 "--eval-json", str(ev), "--description", "a test default"]) == 0  # fmt: skip
+    capsys.readouterr()
+    card_file = shipped / "shipped-pona.card.json"
+    assert card_file.is_file() and (shipped / "shipped-pona.safetensors").is_file()
+    card = json.loads(card_file.read_text())
+    res = json.loads(ev.read_text())["rows"]
+    assert card["metrics"]["ssim"] == round(res["pona-wide"]["ssim"], 4)
+    assert card["metrics"]["puppet_psnr"] == round(res["puppet"]["psnr"], 4)
+    assert card["metrics"]["pairs"] == 2 and card["description"] == "a test default"
+    # not in the user's folder; found when the app's shipped folder is that one
+    with pytest.raises(InputError):
+        store.find("shipped-pona")
+    monkeypatch.setenv("POSESTUDIO_SHIPPED_MODELS", str(shipped))
+    assert store.verify(store.find("shipped-pona")) is None
+    with pytest.raises(InputError, match="not a `posestudio eval --json`"):
+        from pathlib import Path
+
+        from posestudio.commands.models_store import metrics_from_eval
+
+        metrics_from_eval(Path(card_file))
