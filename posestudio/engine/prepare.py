@@ -109,7 +109,7 @@ def _role(name: str) -> str:
     return "source"
 
 
-def prepare_inputs(specs: dict, req: Request, frame: Frame) -> dict[str, np.ndarray]:
+def prepare_inputs(specs: dict, req: Request, frame: Frame, extras: dict | None = None) -> dict[str, np.ndarray]:
     """float32 (1, C, h, w) arrays for each named input in ``specs`` (name ->
     InputSpec or dict with channels/kind/label_set). The role (source, target,
     reference) is the name's prefix, the content its kind; ``prior`` is the puppet's
@@ -137,6 +137,8 @@ def prepare_inputs(specs: dict, req: Request, frame: Frame) -> dict[str, np.ndar
                 from posestudio.engine.backends.puppet import run_puppet
 
                 prior = run_puppet(req)
+                if extras is not None:
+                    extras["prior"] = prior  # the full-size answer, for paste_correction
             if kind == "prior":
                 out[name] = image_tensor(_warp(prior.image, frame))
             else:
@@ -218,6 +220,16 @@ def paste_back(model_image: np.ndarray, frame: Frame, canvas: np.ndarray) -> np.
     )  # fmt: skip
     a = feather_mask(frame)[..., None]
     return np.clip(np.rint(a * back + (1 - a) * canvas.astype(np.float32)), 0, 255).astype(np.uint8)
+
+
+def paste_correction(model_image: np.ndarray, model_prior: np.ndarray, frame: Frame, prior: np.ndarray) -> np.ndarray:
+    """A refiner's output at the canvas size without losing the canvas resolution: its
+    correction (model output - model-size prior, float (1, 3, h, w) in [-1, 1]) is
+    resampled into the canvas and added to the full-size ``prior`` (uint8 HxWx3). With an
+    identity frame this is the model's own image."""
+    delta = (np.asarray(model_image, np.float32) - np.asarray(model_prior, np.float32))[0].transpose(1, 2, 0)
+    delta = paste_layer(np.ascontiguousarray(delta * 127.5), frame)
+    return np.clip(np.rint(prior.astype(np.float32) + delta), 0, 255).astype(np.uint8)
 
 
 def paste_layer(layer: np.ndarray, frame: Frame, nearest: bool = False) -> np.ndarray:

@@ -170,14 +170,19 @@ class Runner:
             be = self.backend_for(card, backend, device)
             specs = card.inputs
         frame = prepare.frame_for(card.resolution, req.size, [req.source_pose, req.target_pose])
-        inputs = prepare.prepare_inputs(specs, req, frame)
+        extras: dict = {}
+        inputs = prepare.prepare_inputs(specs, req, frame, extras)
         outs = be.run(inputs)
         warnings += list(getattr(be, "warnings", []))
         layers: dict[str, np.ndarray] = {}
         raw = None
         if "image" in outs:
             raw = np.asarray(outs["image"], np.float32)
-            image = prepare.paste_back(prepare.tensor_image(raw), frame, np.asarray(req.source_image))
+            if "prior" in extras and "prior_image" in inputs and not frame.identity:
+                # refiners: their correction on the full-size puppet answer keeps the canvas resolution
+                image = prepare.paste_correction(raw, inputs["prior_image"], frame, extras["prior"].image)
+            else:
+                image = prepare.paste_back(prepare.tensor_image(raw), frame, np.asarray(req.source_image))
         else:
             image = np.asarray(req.source_image).copy()
         for k, v in outs.items():
