@@ -18,7 +18,7 @@ from posestudio.core.edits import Edit
 from posestudio.core.layers import Emitter, Event, ImageLayer, LayerList, PoseLayer
 from posestudio.core.pose import Pose, default_pose
 
-DEFAULT_GENERATOR = {"task": "pose", "model": "puppet", "live_preview": False, "intermediates": False}
+DEFAULT_GENERATOR = {"task": "pose", "model": "auto", "live_preview": False, "intermediates": False}
 
 
 class Document:

@@ -23,8 +23,9 @@ class GeneratorPanel(QWidget):
         self.task.setToolTip("What to generate: pose transfer re-renders the person of the source image "
                              "in the target pose")
         self.model = QComboBox()
-        self.model.addItem("puppet")
-        self.model.setToolTip("Installed models for this task; 'puppet' is the weight-free warp, always present")
+        self.model.addItems(["auto", "puppet"])
+        self.model.setToolTip("Installed models for this task; 'auto' is the first installed one (the shipped "
+                              "default), 'puppet' the weight-free warp, always present")
         self.generate = QPushButton(icons.icon("generate"), "Generate")
         self.generate.setToolTip("Generate the result layer now (Ctrl+Return)")
         self.generate.clicked.connect(self.generate_requested)
@@ -48,14 +49,14 @@ class GeneratorPanel(QWidget):
         self.live.toggled.connect(lambda *_: self.settings_changed.emit(self.settings()))
 
     def settings(self) -> dict:
-        return {"task": self.task.currentData() or "pose", "model": self.model.currentText() or "puppet",
+        return {"task": self.task.currentData() or "pose", "model": self.model.currentText() or "auto",
                 "live_preview": self.live.isChecked(), "intermediates": self.intermediates.isChecked()}
 
     def set_models(self, names: list[str]) -> None:
         current = self.model.currentText()
         self.model.blockSignals(True)
         self.model.clear()
-        names = list(dict.fromkeys(["puppet", *names]))
+        names = list(dict.fromkeys(["auto", "puppet", *names]))
         self.model.addItems(names)
         self.model.setCurrentIndex(max(0, names.index(current) if current in names else 0))
         self.model.blockSignals(False)
