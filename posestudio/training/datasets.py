@@ -13,7 +13,8 @@ generator inputs (``source_image``, ``source_heatmaps``, ``target_heatmaps``,
 
 ``flip=p`` mirrors an item (both images of a pair) with probability p, swapping left/right
 joints and labels. Images become RGB float ``x/255*2-1`` (C, H, W); heatmaps follow ``core.pose.heatmaps``
-(sigma 6 by default); parsing maps are one-hot over the requested label set,
+(sigma 6 at 256 pixels high, scaled with the height as the engine does: 3 at 128);
+parsing maps are one-hot over the requested label set,
 converted with ``core.labels.convert``; ``*_labels`` hold the integer maps.
 Every image is fitted to the requested size by scaling to cover it and cropping
 the centre (256x256 DeepFashion -> 256x176 crops 40 px each side); keypoints move
@@ -109,13 +110,19 @@ def pose_tensor(pose: Pose) -> torch.Tensor:
     return torch.from_numpy(np.concatenate([pose.xy, pose.visible[:, None]], 1).astype(np.float32))
 
 
-def person_tensors(prefix: str, image: np.ndarray | None, pose: Pose, size: tuple[int, int], sigma: float,
+def heatmap_sigma(height: int) -> float:
+    """The heatmap sigma at ``height`` pixels: DESIGN.md's 6 at 256, scaled like ``engine.prepare``."""
+    return 6.0 * height / 256.0
+
+
+def person_tensors(prefix: str, image: np.ndarray | None, pose: Pose, size: tuple[int, int], sigma: float | None,
                    parsing: np.ndarray | None = None, parsing_set: str = "spt10", label_set: str = "spt10",
                    mask: bool = True, flip: bool = False) -> dict:  # fmt: skip
     """The tensors of one person image, already at ``size``: ``{prefix}_image``, ``_heatmaps``,
     ``_pose``, ``_mask`` (body mask, PG2/SPT), and with a parsing map ``_parsing`` (one-hot) and ``_labels``.
     ``flip`` mirrors the picture and swaps left/right joints and labels (``Pose.mirrored``, ``labels.mirror``)."""
     H, W = size
+    sigma = heatmap_sigma(H) if sigma is None else sigma
     if flip:
         image = None if image is None else np.ascontiguousarray(image[:, ::-1])
         pose = pose.mirrored(W)
@@ -185,7 +192,7 @@ class PoseTransferPairs(Dataset):
 
     def __init__(self, image_dir, annotations, pairs, size: tuple[int, int] = DEEPFASHION_SIZE,
                  parsing_dir=None, parsing_label_set: str = "spt10", label_set: str = "spt10",
-                 sigma: float = 6.0, masks: bool = True, flip: float = 0.0):  # fmt: skip
+                 sigma: float | None = None, masks: bool = True, flip: float = 0.0):  # fmt: skip
         self.image_dir = Path(image_dir)
         if not self.image_dir.is_dir():
             raise InputError("image folder not found", self.image_dir)
@@ -242,7 +249,7 @@ class CharacterFolder(Dataset):
     """
 
     def __init__(self, folder, size: tuple[int, int] = DEEPFASHION_SIZE, pairs: bool = False,
-                 parsing_label_set: str = "spt10", label_set: str = "spt10", sigma: float = 6.0,
+                 parsing_label_set: str = "spt10", label_set: str = "spt10", sigma: float | None = None,
                  flip: float = 0.0):  # fmt: skip
         self.folder = Path(folder)
         if not self.folder.is_dir():
@@ -366,7 +373,7 @@ class SynthPairs(Dataset):
     same keys as :class:`PoseTransferPairs`. Deterministic in (seed, i)."""
 
     def __init__(self, length: int = 10000, size: tuple[int, int] = DEEPFASHION_SIZE, seed: int = 0,
-                 real_poses: list[Pose] | None = None, label_set: str = "spt10", sigma: float = 6.0,
+                 real_poses: list[Pose] | None = None, label_set: str = "spt10", sigma: float | None = None,
                  flip: float = 0.0, **generator_kw):  # fmt: skip
         from posestudio.training.synth.generator import MannequinGenerator
 

@@ -216,11 +216,13 @@ def test_exported_synthetic_sets_read_back_exactly(tmp_path):
 
 def test_every_generator_consumes_the_data_sets():
     """Each registered arch (tiny preset) runs on a batch of the synthetic sets, keys and label
-    set taken from its INPUTS: the data sets speak the generators' language."""
+    set taken from its INPUTS: the data sets speak the generators' language (the refiners'
+    puppet prior comes from ``training.prior.WithPrior``, as their recipes read it)."""
     from torch.utils.data import DataLoader
 
     from posestudio.nets import registry
     from posestudio.training.datasets import parsing_label_set
+    from posestudio.training.prior import WithPrior
 
     for arch in registry.list_archs():
         net = registry.build(arch, "tiny").eval()
@@ -230,6 +232,8 @@ def test_every_generator_consumes_the_data_sets():
             ds = SynthFaces(length=1, size=h)
         else:
             ds = SynthPairs(length=1, size=(h, w), label_set=parsing_label_set(net.INPUTS))
+        if "prior_image" in net.INPUTS:
+            ds = WithPrior(ds, next(iter(registry.arch_info(arch).tasks)))
         batch = next(iter(DataLoader(ds, batch_size=1)))
         missing = [k for k in net.INPUTS if k not in batch]
         assert not missing, (arch, missing)
@@ -255,3 +259,23 @@ def test_flip_mirrors_pictures_joints_and_labels(samples_dir, pairs_csv):
     s = SynthPairs(length=1, size=(64, 44), flip=1.0, label_set="scm8")[0]
     u = SynthPairs(length=1, size=(64, 44), label_set="scm8")[0]
     assert torch.equal(s["target_image"], u["target_image"].flip(-1))
+
+
+def test_heatmap_sigma_scales_with_the_height_as_the_engine_does():
+    """Training heatmaps at 128x88 are what the engine feeds a 128x88 model (sigma 3, not 6)."""
+    import numpy as np
+
+    from posestudio.core.pose import heatmaps
+    from posestudio.engine import prepare
+    from posestudio.engine.results import Request
+    from posestudio.training.datasets import SynthPairs
+    from posestudio.training.prior import request_for
+
+    item = SynthPairs(2, (128, 88), seed=1)[0]
+    req = request_for(item)
+    frame = prepare.frame_for((128, 88), req.size, [req.source_pose, req.target_pose])
+    assert frame.identity
+    got = prepare.prepare_inputs({"target_heatmaps": {"channels": 18, "kind": "heatmaps"}}, req, frame)
+    np.testing.assert_allclose(item["target_heatmaps"].numpy(), got["target_heatmaps"][0], atol=1e-6)
+    assert not np.allclose(item["target_heatmaps"].numpy(), heatmaps(req.target_pose, 128, 88, 6.0))
+    assert isinstance(req, Request)
