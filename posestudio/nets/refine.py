@@ -38,8 +38,8 @@ from posestudio.nets.registry import Generator, InputSpec, register
 from posestudio.nets.spt_blocks import Decoder, Encoder, check_divisible, level_channels
 
 PAPER = (
-    "warp prior + attention fusion as in the flow-based papers (Tang et al. 2021, structure-aware flow; "
-    "attention combined with flow); the prior is the engine's puppet warp"
+    "warp prior + learned correction, after the flow-based papers (structure-aware part flow; attention "
+    "combined with flow); the prior is the engine's puppet warp"
 )
 
 _PRESETS = {
