@@ -34,8 +34,8 @@ clean:
 # about 1.5-2 h on a 2-core CPU for all three, run one at a time or side by side).
 # `make default-models TASKS=face FACE_STEPS=1100` redoes one.
 TASKS       ?= pose garment face
-POSE_STEPS  ?= 2000
-GARMENT_STEPS ?= 2000
+POSE_STEPS  ?= 3300
+GARMENT_STEPS ?= 1500
 FACE_STEPS  ?= 1100
 size_pose    := 128x88
 size_garment := 128x88
