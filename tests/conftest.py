@@ -21,6 +21,19 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POSESTUDIO_SHARED", REPO.parent / "shared"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_models_dir(tmp_path_factory):
+    """Each test module starts with an empty user model folder: a model one module installs
+    (a random-weights refiner, a 2-step PoNA) must not become another module's "auto"."""
+    old = os.environ.get("POSESTUDIO_MODELS_DIR")
+    os.environ["POSESTUDIO_MODELS_DIR"] = str(tmp_path_factory.mktemp("models"))
+    yield
+    if old is None:
+        os.environ.pop("POSESTUDIO_MODELS_DIR", None)
+    else:
+        os.environ["POSESTUDIO_MODELS_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
