@@ -56,7 +56,7 @@ class RunRow:
         self.run_dir, self.device = Path(run_dir), torch.device(device)
         self.cfg = TrainConfig.load(self.run_dir / "config.json")
         self.name = ModelCard.load(self.run_dir / "model.card.json").name
-        self.nets = {}
+        self.nets, self.cards = {}, {}
         cards = [self.run_dir / "model.card.json", *sorted(self.run_dir.glob("*.card.json"))]
         for cp in dict.fromkeys(cards):
             card = ModelCard.load(cp)
@@ -67,17 +67,19 @@ class RunRow:
                 raise InputError(f"weights do not fit the card ({' '.join(str(exc).split())[:120]})",
                                  card.weights_path) from None  # fmt: skip
             self.nets[card.arch] = net.to(self.device).eval()
+            self.cards[card.arch] = card
         self.arch = self.cfg.arch
         first = next(iter(self.nets.values()))
         self.size = (first.height, first.width)
 
     @property
     def data_kind(self) -> str:
-        return "faces" if self.arch in ("scmnet-face", "refine-face") else "pairs"
+        return "faces" if self.task == "face" else "pairs"
 
     @property
     def task(self) -> str:
-        return {"refine-garment": "garment", "refine-face": "face"}.get(self.arch, "pose")
+        """The main task of the run's (first) generator, as its registry entry says."""
+        return next(iter(self.cards.values())).task
 
     @property
     def label_set(self) -> str:
