@@ -89,7 +89,7 @@ class RunRow:
         import torch
         from torch.nn import functional as F
 
-        if any(n == "prior_image" for net in self.nets.values() for n in net.inputs) and "prior_image" not in item:
+        if "prior_image" not in item and any("prior_image" in net.inputs for net in self.nets.values()):
             from posestudio.training.prior import prior_tensors
 
             item = {**item, **prior_tensors(item, self.task, self.label_set)}

@@ -65,9 +65,10 @@ def prior_tensors(item: dict, task: str, label_set: str = "spt10") -> dict[str, 
     """The puppet's answer to the item's request: ``prior_image`` (3, H, W) in [-1, 1] and
     ``prior_visibility`` (1, H, W) in [0, 1], as the engine prepares them."""
     from posestudio.engine.backends.puppet import run_puppet
+    from posestudio.training.datasets import image_tensor
 
     res = run_puppet(request_for(item, task, "puppet", label_set))
-    img = torch.from_numpy(res.image.astype(np.float32) / 127.5 - 1.0).permute(2, 0, 1).contiguous()
+    img = image_tensor(res.image)
     vis = torch.from_numpy(np.ascontiguousarray(res.layers["visibility"], np.float32))[None]
     return {"prior_image": img, "prior_visibility": vis}
 
