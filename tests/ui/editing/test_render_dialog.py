@@ -7,18 +7,24 @@ from pathlib import Path
 from PIL import Image
 
 
+def _dialog(w, path, fmt: str, end: int, side: int):
+    """The render dialog set to frames 0..end at side x side into ``path`` as ``fmt``."""
+    dlg = w.editing.open_render_dialog(w)
+    dlg.path.setText(str(path))
+    dlg.format.setCurrentIndex(dlg.format.findData(fmt))
+    dlg.start.setValue(0)
+    dlg.end.setValue(end)
+    dlg.width_.setValue(side)
+    dlg.height_.setValue(side)
+    return dlg
+
+
 def test_cancel_mid_render_keeps_finished_frames(ewindow, qtbot, tmp_path):
     w = ewindow
     w.generator_panel.model.setCurrentText("puppet")
     w.session.doc.set_generator(model="puppet")
-    dlg = w.editing.open_render_dialog(w)
+    dlg = _dialog(w, tmp_path / "frames", "png", 24, 64)
     dlg.batch = 2
-    dlg.path.setText(str(tmp_path / "frames"))
-    dlg.format.setCurrentIndex(dlg.format.findData("png"))
-    dlg.start.setValue(0)
-    dlg.end.setValue(24)
-    dlg.width_.setValue(64)
-    dlg.height_.setValue(64)
     done = []
 
     def on_progress(d, t):
@@ -38,14 +44,7 @@ def test_cancel_mid_render_keeps_finished_frames(ewindow, qtbot, tmp_path):
 
 
 def test_render_to_gif(ewindow, qtbot, tmp_path):
-    w = ewindow
-    dlg = w.editing.open_render_dialog(w)
-    dlg.path.setText(str(tmp_path / "walk.gif"))
-    dlg.format.setCurrentIndex(dlg.format.findData("gif"))
-    dlg.start.setValue(0)
-    dlg.end.setValue(5)
-    dlg.width_.setValue(48)
-    dlg.height_.setValue(48)
+    dlg = _dialog(ewindow, tmp_path / "walk.gif", "gif", 5, 48)
     done = []
     dlg.finished_render.connect(done.append)
     dlg.start_render()
