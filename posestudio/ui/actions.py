@@ -70,7 +70,7 @@ SPECS = [
     Spec("reset_pose", "Reset to Source Pose", "reset_pose", "", "", "Put the current person back in the source pose"),
     Spec("save_to_library", "Save Pose to &Library…", "save_to_library", "", "library",
          "Save the current person's pose to the pose library"),
-    Spec("set_keyframe", "Set &Keyframe at Frame 0", "set_keyframe", "K", "",
+    Spec("set_keyframe", "Set &Keyframe at Playhead", "set_keyframe", "K", "",
          "Store the current poses as a keyframe (the timeline builds on these)"),
     # Paint
     Spec("paint_labels", "&Paint Labels", "toggle_paint", "B", "brush",

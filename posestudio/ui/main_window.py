@@ -21,6 +21,7 @@ from posestudio.ui.panels.generator_panel import GeneratorPanel
 from posestudio.ui.panels.joint_panel import JointPanel
 from posestudio.ui.panels.layers_panel import LayersPanel
 from posestudio.ui.panels.pose_library import PoseLibraryPanel
+from posestudio.ui.playhead import Playhead
 from posestudio.ui.pose_commands import PoseCommands
 from posestudio.ui.session import Session
 
@@ -38,6 +39,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.ask_to_save = self._ask_to_save  # replaced in tests
         self.session = Session(self)
         self.session.choose_row = self._choose_row
+        self.playhead = Playhead(self.session)
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
         self.view.push_edit = self.session.push

@@ -69,6 +69,9 @@ class Session(QObject):
         self._saving = False
         self._autosave_done.connect(self._autosave_finished)
         self._timer.start()
+        # ``follow_up(edit) -> Edit | None`` runs once an edit is applied; what it returns
+        # joins the same undo step (the playhead's auto-key)
+        self.follow_up = None
 
     def _clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(self.modified)
@@ -99,6 +102,14 @@ class Session(QObject):
             except KeyError:
                 return False
         try:
+            if self.follow_up is not None:
+                if not applied:
+                    self.doc.apply(edit)
+                    applied = True
+                extra = self.follow_up(edit)
+                if extra is not None:
+                    self.doc.apply(extra)
+                    edit = edits.Compound([edit, extra], edit.text)
             self.undo.push(EditCommand(self.doc, edit, applied))
         except LockedLayerError as exc:
             self.error.emit(str(exc))
