@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from posestudio import __version__, paths
 from posestudio.core.layers import Event
-from posestudio.errors import InputError
 from posestudio.ui import actions as actions_mod
 from posestudio.ui import icons, settings
 from posestudio.ui.canvas import CanvasScene, CanvasView
+from posestudio.ui.file_export import ExportCommands
 from posestudio.ui.generation import GenerationController
 from posestudio.ui.panels.brush_bar import BrushBar
 from posestudio.ui.panels.generator_panel import GeneratorPanel
@@ -30,7 +30,7 @@ OPEN_FILTER = "All supported (*.psproj *.png *.jpg *.jpeg *.webp *.bmp *.tif *.t
               "Projects (*.psproj);;Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Poses (*.json *.csv)"
 
 
-class MainWindow(PoseCommands, QMainWindow):
+class MainWindow(PoseCommands, ExportCommands, QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("PoseStudio")
@@ -120,7 +120,7 @@ class MainWindow(PoseCommands, QMainWindow):
         a["undo"], a["redo"] = undo, redo
         menus = {
             "&File": ["new_from_image", "open", "open_sample", None, "save", "save_as", None, "import_pose",
-                      "import_parsing", "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
+                      "import_parsing", None, "export_image", "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
             "&Edit": ["undo", "redo", None, "select_all", "deselect"],
             "&View": ["zoom_in", "zoom_out", "zoom_fit", "zoom_100"],
             "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
@@ -206,6 +206,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.joint_panel.select_joint.connect(self.select_joint)
         self.library_panel.apply.connect(self.apply_library_pose)
         self.library_panel.save_requested.connect(self.save_to_library)
+        self.layers_panel.export_requested.connect(self.export_layer)
         self.generation.status.connect(lambda m: self.statusBar().showMessage(m, 4000))
         self.generation.result_applied.connect(self._on_result)
         self.generator_panel.live.toggled.connect(self.actions["live_preview"].setChecked)
@@ -308,7 +309,8 @@ class MainWindow(PoseCommands, QMainWindow):
         return self.session.save()
 
     def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", "untitled.psproj", "Projects (*.psproj)")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", str(self.session.suggested_project_path()),
+                                              "Projects (*.psproj)")
         return bool(path) and self.session.save(path)
 
     def import_pose(self) -> None:
@@ -332,27 +334,6 @@ class MainWindow(PoseCommands, QMainWindow):
 
         name, ok = QInputDialog.getItem(self, "Import pose", "This file has several rows; import:", names, 0, False)
         return name if ok else None
-
-    def _export(self, title: str, filt: str, default: str, fn) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, title, default, filt)
-        if not path:
-            return
-        try:
-            fn(path)
-        except InputError as exc:
-            self.show_error(str(exc))
-            return
-        except (OSError, ValueError) as exc:
-            self.show_error(f"{path}: {exc}")
-            return
-        self.statusBar().showMessage(f"Exported {Path(path).name}", 5000)
-
-    def export_openpose(self) -> None:
-        self._export("Export OpenPose JSON", "OpenPose JSON (*.json)", "pose_keypoints.json",
-                     self.session.export_openpose)
-
-    def export_skeleton(self) -> None:
-        self._export("Export ControlNet skeleton", "PNG (*.png)", "skeleton.png", self.session.export_skeleton_image)
 
     def preferences(self) -> None:
         from posestudio.ui.preferences import PreferencesDialog

@@ -42,6 +42,7 @@ class LayerModel(QAbstractTableModel):
     def __init__(self, push: Callable[[Edit], bool], parent=None):
         super().__init__(parent)
         self.push = push
+        self.mark_dirty: Callable[[], None] = lambda: None  # a change that is not an undo step
         self.doc: Document | None = None
         self._thumbs: dict[str, QPixmap] = {}
         # pixels and poses change many times a second while dragging or previewing:
@@ -170,15 +171,18 @@ class LayerModel(QAbstractTableModel):
 
     # -- actions the panel calls ---------------------------------------------------------------
     def toggle_visible(self, row: int) -> None:
+        """Show/hide: view state, not an undo step (as in Krita), but the project is modified."""
         layer = self.layer_at(row)
         if self.doc.layers.solo is not None:
             self.doc.layers.set_solo(None)
             return
-        self.push(LayerProps.make(layer, visible=not layer.visible))
+        layer.visible = not layer.visible
+        self.mark_dirty()
 
     def toggle_locked(self, row: int) -> None:
         layer = self.layer_at(row)
-        self.push(LayerProps.make(layer, locked=not layer.locked))
+        layer.locked = not layer.locked
+        self.mark_dirty()
 
     def solo(self, row: int) -> None:
         self.doc.layers.set_solo(self.layer_at(row))
