@@ -14,12 +14,8 @@ WRIST = 4
 
 
 @pytest.fixture
-def kwindow(window):
-    from posestudio.ui.editing.install import install_editing_tools
-
-    install_editing_tools(window)
-    yield window
-    window.editing.shutdown()
+def kwindow(editing_window):
+    return editing_window
 
 
 def _drag_wrist(qtbot, w, dx=30, dy=-25):
