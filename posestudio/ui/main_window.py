@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 from posestudio import __version__, paths
 from posestudio.core.layers import Event
 from posestudio.ui import actions as actions_mod
-from posestudio.ui import icons, settings
+from posestudio.ui import dock_layout, icons, paint_focus, settings
 from posestudio.ui.canvas import CanvasScene, CanvasView
 from posestudio.ui.file_export import ExportCommands
 from posestudio.ui.generation import GenerationController
@@ -74,6 +74,8 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         install_editing_tools(self)
         if getattr(self, "editing", None) is not None:
             self.brush_bar.hide()  # the editing palette has the full brush; B still toggles the simple one
+        dock_layout.arrange(self)
+        paint_focus.follow_editing_tools(self)
         # docks added one by one can leave a minimum size for them all stacked: recompute it
         self.setMinimumSize(0, 0)
         self.layout().activate()
@@ -153,6 +155,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self.brush_label, self.brush_size = self.brush_bar.label, self.brush_bar.size
         self.view.paint_layer = self.paint_target
         self.view.refuse = self.show_error
+        paint_focus.follow(self)
 
     def paint_target(self):
         """The parsing layer the brush paints: the current layer if it is one, else the top-most."""
