@@ -50,7 +50,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self._setup_toolbar()
         self._setup_brush_bar()
         self._setup_statusbar()
-        self.generation = GenerationController(self.session, self.generator_panel, self)
+        self.generation = GenerationController(self.session, self.generator_panel, self, self.playhead)
         self._wire()
         self._on_document(self.session.doc)
         self._editing_pending = True  # installed once the window is on screen (see showEvent)
@@ -182,7 +182,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self.cursor_label = QLabel("")
         self.zoom_label = QLabel("100%")
         self.device_label = QLabel("Device: " + str(settings.value("engine/device", "auto")))
-        self.model_label = QLabel("Model: puppet")
+        self.model_label = QLabel("Model: auto")
         self.time_label = QLabel("Last generation: –")
         # fixed widths: a changing text must not re-layout the status bar on every mouse move
         fm = self.cursor_label.fontMetrics()
@@ -212,6 +212,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self.layers_panel.export_requested.connect(self.export_layer)
         self.generation.status.connect(lambda m: self.statusBar().showMessage(m, 4000))
         self.generation.result_applied.connect(self._on_result)
+        self.generation.busy_changed.connect(lambda busy: self.actions["generate"].setEnabled(not busy))
         self.generator_panel.live.toggled.connect(self.actions["live_preview"].setChecked)
         self.actions["live_preview"].toggled.connect(self.generator_panel.live.setChecked)
         self.generator_panel.model.currentTextChanged.connect(lambda m: self.model_label.setText(f"Model: {m}"))
@@ -242,6 +243,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self.scene.set_document(doc)
         self.layers_panel.set_document(doc)
         self.generator_panel.apply_settings(doc.generator)
+        self.model_label.setText(f"Model: {self.generator_panel.model.currentText()}")
         doc.layers.events.connect(self._on_layer_event)
         self.joint_panel.show_joint(0, 1)
         self._fill_brush_labels()
@@ -267,7 +269,8 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self.setWindowModified(modified)
 
     def _on_result(self, res) -> None:
-        self.model_label.setText(f"Model: {getattr(res, 'model', '')}")
+        chosen = self.generator_panel.model.currentText()  # the model used, and "auto" when it chose it
+        self.model_label.setText(f"Model: {getattr(res, 'model', '')}" + (" (auto)" if chosen == "auto" else ""))
         self.device_label.setText(f"Device: {getattr(res, 'device', '')} ({getattr(res, 'backend', '')})")
         self.time_label.setText(f"Last generation: {float(getattr(res, 'seconds', 0)) * 1000:.0f} ms")
 

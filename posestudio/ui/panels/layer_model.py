@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QSize, Qt, QTimer
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
 from posestudio.core import skeleton
 from posestudio.core.document import Document
@@ -128,8 +128,12 @@ class LayerModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return "Locked: cannot be edited or deleted" if layer.locked else "Lock this layer"
         elif col == NAME:
+            if role == Qt.ItemDataRole.DisplayRole and getattr(layer, "stale", False):
+                return f"{layer.name} — out of date"  # made from another pose: Generate refreshes it
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
                 return layer.name
+            if role == Qt.ItemDataRole.ForegroundRole and getattr(layer, "stale", False):
+                return QColor(224, 138, 30)
             if role == Qt.ItemDataRole.DecorationRole:
                 if layer.id not in self._thumbs:
                     self._thumbs[layer.id] = thumbnail(layer, self.doc.size)
