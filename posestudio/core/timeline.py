@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from posestudio.core.pose import Pose, interpolate
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 FORMAT = "posestudio-timeline"
 VERSION = 1
@@ -335,7 +335,7 @@ class Timeline:
         except InputError as exc:
             raise InputError(exc.problem, path) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"timeline entry is inconsistent ({type(exc).__name__}: {exc})", path) from None
+            raise InputError(f"timeline entry is inconsistent: {describe(exc)}", path) from None
 
     @classmethod
     def from_document(cls, doc, settings: dict | None = None) -> Timeline:

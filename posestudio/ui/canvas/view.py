@@ -201,6 +201,10 @@ class CanvasView(QGraphicsView):
             self._begin_drag(item.layer_id, item.person, now, mods, bone=item)
             event.accept()
             return
+        if isinstance(item, (JointItem, BoneItem)):  # a locked layer's skeleton: say why nothing moves
+            self.refuse(f"layer {self._layer(item.layer_id).name!r} is locked; unlock it to pose")
+            event.accept()
+            return
         # rubber band
         if not mods & Qt.KeyboardModifier.ShiftModifier:
             self.canvas.clearSelection()

@@ -154,7 +154,11 @@ class LayerModel(QAbstractTableModel):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
-        f = base | Qt.ItemFlag.ItemIsDragEnabled
+        f = base
+        if not self.layer_at(index.row()).locked:
+            # a locked layer does not move: no drag starts (a refused drop used to open a
+            # message box inside the drag, and the list ignored clicks until Esc)
+            f |= Qt.ItemFlag.ItemIsDragEnabled
         if index.column() == NAME:
             f |= Qt.ItemFlag.ItemIsEditable
         return f
@@ -217,12 +221,19 @@ class LayerModel(QAbstractTableModel):
         return data
 
     def canDropMimeData(self, data, action, row, column, parent) -> bool:
-        return data.hasFormat(MIME)
+        if not data.hasFormat(MIME):
+            return False
+        try:
+            return not self.layer_at(int(bytes(data.data(MIME)).decode())).locked
+        except (ValueError, IndexError):
+            return False
 
     def dropMimeData(self, data, action, row, column, parent) -> bool:
         if not data.hasFormat(MIME):
             return False
         src = int(bytes(data.data(MIME)).decode())
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
         if row < 0:
             row = parent.row() if parent.isValid() else self.rowCount()
         dst = row - 1 if row > src else row
