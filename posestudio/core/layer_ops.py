@@ -41,6 +41,15 @@ def _over(top: np.ndarray, bottom: np.ndarray, opacity: float) -> np.ndarray:
     return np.clip(np.rint(rgb * 255), 0, 255).astype(np.uint8)
 
 
+def can_merge_down(doc, layer) -> bool:
+    """Whether :func:`merge_down` would accept ``layer``."""
+    try:
+        merge_down(doc, layer)
+    except InputError:
+        return False
+    return True
+
+
 def merge_down(doc, layer) -> Compound:
     """``layer`` painted into the layer below (pictures composited with its opacity, label
     maps where it has labels, poses joined), then removed. Raises ``InputError`` when the

@@ -20,6 +20,7 @@ from posestudio.core.layers import IntermediateLayer, ResultLayer
 from posestudio.ui.result_state import FrameResults
 from posestudio.ui.workers import EngineBridge
 
+STALE_MESSAGE = "The result is out of date: the pose changed since it was generated. Generate to refresh it."
 INTERMEDIATE_TITLES = {"flow": "Flow", "visibility": "Visibility", "parsing": "Generated parsing"}
 
 
@@ -115,8 +116,9 @@ class GenerationController(QObject):
         """Show the frame's own cached result if there is one; mark the result out of date."""
         current = self.frames.update(self.session.doc, self._frame())
         if not current:
-            self.panel.show_message("The result is out of date: the pose changed since it was generated. "
-                                    "Generate to refresh it.", warning=False)
+            self.panel.show_message(STALE_MESSAGE)
+        elif self.panel.status.text() == STALE_MESSAGE:
+            self.panel.show_message("")
 
     def set_live(self, on: bool) -> None:
         self.live = bool(on)

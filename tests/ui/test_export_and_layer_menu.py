@@ -61,6 +61,8 @@ def test_context_menu_duplicate_merge_export_delete_properties(window, tmp_path)
     above_image = doc.layers[doc.layers.index(image) + 1]
     assert above_image.kind == "parsing" and not layer_menu.merge_down(panel, above_image)
     assert "cannot merge" in window.last_error
+    menu = {a.text(): a for a in panel.context_menu(above_image).actions()}
+    assert not menu["Merge Down"].isEnabled() and panel.context_menu(copy).actions()[1].isEnabled()
     dlg = layer_menu.properties(panel, copy, exec_=False)
     dlg.name.setText("Garments 2")
     dlg.opacity.setValue(30)

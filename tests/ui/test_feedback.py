@@ -39,6 +39,10 @@ def test_busy_while_generating_and_stale_after_a_pose_edit(window, qtbot):
     drag(qtbot, window.view, start, QPoint(start.x() + 25, start.y() - 20))
     assert is_stale(res) and "out of date" in _row_text(window, res)
     assert "out of date" in window.generator_panel.status.text()
+    window.session.undo.undo()  # back to the pose it was made from: current again, the note goes
+    assert not is_stale(res) and window.generator_panel.status.text() == ""
+    window.session.undo.redo()
+    assert is_stale(res)
     _generate(window, qtbot)
     assert not is_stale(res) and "out of date" not in _row_text(window, res)
 

@@ -276,6 +276,7 @@ class RenderDialog(QDialog):
         if res.cancelled:
             self.status.setText(f"Cancelled: {len(res.frames)} frames kept in {opts['frames_dir']}")
         else:  # the file the artist asked for (or the folder of frames)
+            self.bar.setValue(self.bar.maximum())
             self.status.setText(f"Done: {opts['path']} ({len(res.frames)} frames in {res.seconds:.1f} s)")
         self.cancel_button.setText("Close")
         self.window.statusBar().showMessage(self.status.text(), 8000)

@@ -64,9 +64,8 @@ def build_menu(panel, layer) -> QMenu:
     menu = QMenu(panel)
     doc = panel.session.doc
     dup = menu.addAction("Duplicate", lambda: duplicate(panel, layer))
-    under = layer_ops.below(doc, layer)
     merge = menu.addAction("Merge Down", lambda: merge_down(panel, layer))
-    merge.setEnabled(under is not None and not layer.locked and not under.locked)
+    merge.setEnabled(layer_ops.can_merge_down(doc, layer))
     menu.addAction("Export Layer…", lambda: panel.export_requested.emit(layer))
     menu.addSeparator()
     delete = menu.addAction("Delete", panel.delete_current)
