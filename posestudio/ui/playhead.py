@@ -139,10 +139,18 @@ class Playhead(QObject):
         self.auto_key = bool(on)
         self.changed.emit()
 
+    def _poses_edit(self, edit: Edit) -> bool:
+        """Whether ``edit`` changes the skeleton (not a keyframe, not another layer)."""
+        layer = self.doc.pose_layer()
+        if layer is None:
+            return False
+        parts = getattr(edit, "edits", None) or [edit]
+        return any(getattr(e, "layer_id", None) == layer.id for e in parts)
+
     def _auto_key_follow_up(self, edit: Edit) -> Edit | None:
         """Called by ``Session.push`` after an edit is applied: with auto-key on, a keyframe
         for an unkeyed skeleton, pushed in the same undo step."""
-        if not self.auto_key or isinstance(edit, SetKeyframe) or not self.unkeyed():
+        if not self.auto_key or not self._poses_edit(edit) or not self.unkeyed():
             return None
         self.pending.pop(self.frame, None)
         return self.key_edit()

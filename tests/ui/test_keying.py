@@ -75,3 +75,15 @@ def test_auto_key_keys_each_edit_in_the_same_undo_step(qtbot, kwindow):
     w.session.undo.undo()
     assert sorted(doc.keyframes) == [0, 24]
     assert not np.allclose(w.session.pose_layer().poses[0].xy[WRIST], edited.xy[WRIST])
+
+
+def test_auto_key_does_not_bring_back_a_deleted_keyframe(qtbot, kwindow):
+    w, tp = kwindow, kwindow.editing.timeline
+    doc = w.session.doc
+    tp.scrub(10)
+    _drag_wrist(qtbot, w)
+    assert tp.add_key() and sorted(doc.keyframes) == [0, 10, 24]
+    tp.auto_key.setChecked(True)
+    assert tp.delete_key()
+    assert sorted(doc.keyframes) == [0, 24]
+    assert not w.playhead.unkeyed()  # the skeleton shows what the keys that are left give

@@ -337,7 +337,10 @@ class TimelinePanel(QWidget):
     def delete_key(self) -> bool:
         if self.frame not in self.doc.keyframes:
             return False
-        return self._push(kf.delete_keyframe(self.doc, self.frame))
+        ok = self._push(kf.delete_keyframe(self.doc, self.frame))
+        if ok:
+            self.playhead.discard()  # the skeleton follows the keys that are left
+        return ok
 
     def move_key(self, src: int, dst: int) -> bool:
         if src not in self.doc.keyframes or src == dst:
