@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean default-models
+.PHONY: run check-desktop test install lint clean default-models
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,16 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 
 install: $(STAMP)
 
-run: $(STAMP)
+# A fresh Debian/Ubuntu desktop lacks some libraries Qt's X11 plugin loads: stop with one
+# line naming every missing package and the apt-get command, before and after installing.
+run:
+	@$(PYTHON) packaging/check_desktop.py --venv $(VENV)
+	@$(MAKE) --no-print-directory $(STAMP)
+	@$(PY) packaging/check_desktop.py --venv $(VENV)
 	$(VENV)/bin/posestudio $(ARGS)
+
+check-desktop:
+	@$(PYTHON) packaging/check_desktop.py --venv $(VENV)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -41,7 +41,7 @@ from posestudio.core.layers import (
     ResultLayer,
 )
 from posestudio.core.pose import Pose
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 FORMAT = "posestudio-project"
 FORMAT_VERSION = 1
@@ -69,7 +69,7 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     except Image.DecompressionBombError:
         raise InputError("image is too large (a decompression bomb or a huge picture)", path) from None
     except Exception as exc:  # PIL raises many types for a broken header
-        raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
+        raise InputError(f"not a readable image: {describe(exc)}", path) from None
     if w * h > max_pixels:
         raise InputError(f"image is too large ({w}x{h} pixels; at most {max_pixels} pixels)", path)
     buf = np.fromfile(str(path), dtype=np.uint8)
@@ -243,7 +243,7 @@ def _decode_png(data: bytes, name: str, path: Path) -> np.ndarray:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"layer {name} is damaged ({type(exc).__name__})", path) from None
+        raise InputError(f"layer {name} is damaged: {describe(exc)}", path) from None
 
 
 def _layer_from_entry(entry: dict, z: zipfile.ZipFile, path: Path, size: tuple[int, int]) -> Layer:
@@ -262,7 +262,7 @@ def _layer_from_entry(entry: dict, z: zipfile.ZipFile, path: Path, size: tuple[i
         try:
             data = np.load(io.BytesIO(raw), allow_pickle=False)
         except Exception as exc:
-            raise InputError(f"layer {file} is damaged ({type(exc).__name__})", path) from None
+            raise InputError(f"layer {file} is damaged: {describe(exc)}", path) from None
     else:
         data = _decode_png(raw, file, path)
     if list(data.shape) != list(entry.get("shape", data.shape)):
@@ -301,7 +301,7 @@ def load_project(path: str | Path) -> Document:
         except InputError:
             raise
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"project.json is damaged ({type(exc).__name__})", path) from None
+            raise InputError(f"project.json is damaged: {describe(exc)}", path) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InputError("not a PoseStudio project (project.json has no posestudio-project format tag)", path)
         version = manifest.get("version")
@@ -318,9 +318,9 @@ def load_project(path: str | Path) -> Document:
         except InputError:
             raise
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-            raise InputError(f"project is truncated or damaged ({type(exc).__name__})", path) from None
+            raise InputError(f"project is truncated or damaged: {describe(exc)}", path) from None
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise InputError(f"project.json is inconsistent ({type(exc).__name__}: {exc})", path) from None
+            raise InputError(f"project.json is inconsistent: {describe(exc)}", path) from None
     doc.path = path
     return doc
 

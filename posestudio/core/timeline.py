@@ -17,7 +17,12 @@ Interpolation modes (between keyframes ``a`` < ``b``, ``t = (f - a) / (b - a)``)
   (slow out of ``a``, slow into ``b``).
 
 A person present in only one keyframe of a segment holds that keyframe's pose
-for the whole segment. Frames before the first / after the last keyframe hold
+for the whole segment. When a person turns round between two keyframes (back
+view to front view: the left/right joints change sides, :func:`turned`), the
+segment interpolates towards the end key with its sides swapped, so every
+point moves the short way and the body keeps its width, and the labels change
+sides half-way; a bone-by-bone turn would spin the shoulders and hips through
+180 degrees and fold the skeleton into a stick. Frames before the first / after the last keyframe hold
 the first / last keyframe.
 
 Integration with the document: ``Document.keyframes`` stays the keyframe store;
@@ -34,7 +39,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from posestudio.core.pose import Pose, interpolate
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 FORMAT = "posestudio-timeline"
 VERSION = 1
@@ -80,6 +85,39 @@ def frame_at_tick(tick: int, start: int, end: int, mode: str = "loop") -> int:
     period = 2 * (n - 1)
     k = tick % period
     return start + (k if k < n else period - k)
+
+
+def _facing(pose: Pose) -> float:
+    """The sign of the body's facing in the picture: + when the right shoulder (or hip)
+    is on the picture's left of the torso's axis as seen walking down it, - when on its
+    right, 0 when unknown. An in-plane rotation keeps it; a turn round flips it."""
+    xy, vis = pose.xy, pose.visible
+    down = None
+    if vis[1] and (vis[8] or vis[11]):
+        hips = [xy[j] for j in (8, 11) if vis[j]]
+        down = np.mean(hips, axis=0) - xy[1]
+    for r, left in ((2, 5), (8, 11)):
+        if vis[r] and vis[left]:
+            across = xy[r] - xy[left]
+            d = down if down is not None else np.array([0.0, 1.0])
+            cross = float(across[0] * d[1] - across[1] * d[0])
+            if abs(cross) > 1e-6:
+                return math.copysign(1.0, cross)
+    return 0.0
+
+
+def turned(a: Pose, b: Pose) -> bool:
+    """True when the person faces the other way in ``b`` than in ``a`` (left and right
+    joints changed sides: a back view keyed against a front view)."""
+    fa, fb = _facing(a), _facing(b)
+    return fa != 0 and fb != 0 and fa != fb
+
+
+def interpolate_turn(a: Pose, b: Pose, t: float, mode: str = "bones") -> Pose:
+    """``a`` to ``b`` where the person turns round: towards ``b`` with its sides swapped
+    (every point the short way), labels changing sides half-way."""
+    pose = interpolate(a, b.swapped_sides(), t, mode=mode)
+    return pose.swapped_sides() if t >= 0.5 else pose
 
 
 def _pose_json(pose: Pose) -> dict:
@@ -250,7 +288,8 @@ class Timeline:
         out = []
         for i in range(max(len(pa), len(pb))):
             if i < len(pa) and i < len(pb):
-                out.append(interpolate(pa[i], pb[i], t, mode=mode))
+                between = interpolate_turn if turned(pa[i], pb[i]) else interpolate
+                out.append(between(pa[i], pb[i], t, mode=mode))
             else:  # present in one keyframe only: holds it
                 out.append((pa[i] if i < len(pa) else pb[i]).copy())
         return out
@@ -296,7 +335,7 @@ class Timeline:
         except InputError as exc:
             raise InputError(exc.problem, path) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"timeline entry is inconsistent ({type(exc).__name__}: {exc})", path) from None
+            raise InputError(f"timeline entry is inconsistent: {describe(exc)}", path) from None
 
     @classmethod
     def from_document(cls, doc, settings: dict | None = None) -> Timeline:

@@ -34,6 +34,8 @@ SPECS = [
     Spec("import_pose", "&Import Pose…", "import_pose", "Ctrl+I", "", "Import OpenPose / COCO JSON or pose CSV"),
     Spec("import_parsing", "Import &Parsing Map…", "import_parsing", "", "",
          "Add a garment label map (index or palette PNG) as a parsing layer"),
+    Spec("export_image", "&Export Image…", "export_image", "Ctrl+Alt+E", "",
+         "Write the generated result, the visible layers flattened, or every layer as OpenRaster (.ora)"),
     Spec("export_openpose", "Export &OpenPose JSON…", "export_openpose", "Ctrl+E", "",
          "Export the skeletons as OpenPose JSON (hidden joints are written as missing)"),
     Spec("export_skeleton", "Export &ControlNet Skeleton Image…", "export_skeleton", "Ctrl+Shift+E", "",
@@ -70,7 +72,7 @@ SPECS = [
     Spec("reset_pose", "Reset to Source Pose", "reset_pose", "", "", "Put the current person back in the source pose"),
     Spec("save_to_library", "Save Pose to &Library…", "save_to_library", "", "library",
          "Save the current person's pose to the pose library"),
-    Spec("set_keyframe", "Set &Keyframe at Frame 0", "set_keyframe", "K", "",
+    Spec("set_keyframe", "Set &Keyframe at Playhead", "set_keyframe", "K", "",
          "Store the current poses as a keyframe (the timeline builds on these)"),
     # Paint
     Spec("paint_labels", "&Paint Labels", "toggle_paint", "B", "brush",

@@ -1,7 +1,13 @@
 """Generation from the window: builds engine Requests from the document, puts
 results into a result layer (and intermediates into optional layers), and runs
 the live preview: every pose change submits a preview request (the engine's
-latest-wins channel drops stale ones), so the UI never waits."""
+latest-wins channel drops stale ones), so the UI never waits.
+
+While a full generation runs the panel shows a busy bar and Generate is disabled;
+problems and the engine's warnings are shown in the panel (and the status bar);
+the result is marked out of date when the pose moves away from the one it was
+made from, and each timeline frame's results are cached for scrubbing and
+playback (``result_state.py``)."""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from posestudio.core.layers import IntermediateLayer, ResultLayer
+from posestudio.ui.result_state import FrameResults
 from posestudio.ui.workers import EngineBridge
 
+STALE_MESSAGE = "The result is out of date: the pose changed since it was generated. Generate to refresh it."
 INTERMEDIATE_TITLES = {"flow": "Flow", "visibility": "Visibility", "parsing": "Generated parsing"}
 
 
@@ -21,10 +29,17 @@ class GenerationController(QObject):
 
     result_applied = Signal(object)
     status = Signal(str)
+    busy_changed = Signal(bool)
 
-    def __init__(self, session, panel, parent=None):
+    def __init__(self, session, panel, parent=None, playhead=None):
         super().__init__(parent)
-        self.session, self.panel = session, panel
+        self.session, self.panel, self.playhead = session, panel, playhead
+        self.frames = FrameResults()
+        self._running: set[int] = set()  # serials of full generations not back yet
+        session.document_replaced.connect(self._document_replaced)
+        self._document_replaced(session.doc)
+        if playhead is not None:
+            playhead.changed.connect(self.refresh_result)
         self.bridge = EngineBridge(parent=self)
         self.bridge.finished.connect(self._on_result)
         self.bridge.failed.connect(self._on_failed)
@@ -65,13 +80,45 @@ class GenerationController(QObject):
         try:
             req = self.request(preview)
         except Exception as exc:
-            self.status.emit(f"Cannot generate: {' '.join(str(exc).split())}")
+            self._tell(f"Cannot generate: {' '.join(str(exc).split())}", warning=True)
             return None
         self._serial += 1
         self._submitted_at[self._serial] = time.perf_counter()
         self.status.emit("Generating preview…" if preview else "Generating…")
-        return self.bridge.submit(req, {"preview": preview, "serial": self._serial,
-                                        "doc": id(self.session.doc)})
+        if not preview:
+            self._running.add(self._serial)
+            self._set_busy()
+        target = self.session.doc.pose_layer()
+        return self.bridge.submit(req, {"preview": preview, "serial": self._serial, "doc": id(self.session.doc),
+                                        "frame": self._frame(), "poses": [p.copy() for p in target.poses]})
+
+    def _frame(self) -> int:
+        return self.playhead.frame if self.playhead is not None else 0
+
+    def _set_busy(self) -> None:
+        busy = bool(self._running)
+        self.panel.set_busy(busy)
+        self.busy_changed.emit(busy)
+
+    def _tell(self, message: str, warning: bool = False) -> None:
+        """A line in the generator panel (where Generate was pressed) and the status bar."""
+        self.panel.show_message(message, warning)
+        self.status.emit(message)
+
+    def _document_replaced(self, doc) -> None:
+        self.frames.reset(doc)
+        target = doc.pose_layer()
+        if target is not None:  # a saved result was made from the saved pose
+            self.frames.made_from = [p.copy() for p in target.poses]
+        self.panel.show_message("")
+
+    def refresh_result(self) -> None:
+        """Show the frame's own cached result if there is one; mark the result out of date."""
+        current = self.frames.update(self.session.doc, self._frame())
+        if not current:
+            self.panel.show_message(STALE_MESSAGE)
+        elif self.panel.status.text() == STALE_MESSAGE:
+            self.panel.show_message("")
 
     def set_live(self, on: bool) -> None:
         self.live = bool(on)
@@ -79,11 +126,13 @@ class GenerationController(QObject):
             self.pose_changed()
 
     def pose_changed(self) -> None:
+        self.refresh_result()
         if self.live:
             self._live_timer.start()
 
     # -- results (GUI thread) -------------------------------------------------------------------
     def _on_result(self, res, meta) -> None:
+        self._done(meta)
         if meta.get("doc") != id(self.session.doc):
             return  # a result for a document that was closed meanwhile
         self._submitted_at.pop(meta.get("serial"), None)
@@ -93,6 +142,7 @@ class GenerationController(QObject):
             self.status.emit(f"Result has size {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
             return
         self._put_result(img, res)
+        self.frames.stored(meta.get("frame", 0), meta.get("poses") or [], img, str(getattr(res, "model", "")))
         if self.panel.settings().get("intermediates"):
             for role, data in (getattr(res, "layers", None) or {}).items():
                 self._put_intermediate(role, np.asarray(data))
@@ -102,7 +152,14 @@ class GenerationController(QObject):
         warnings = list(getattr(res, "warnings", []) or [])
         self.status.emit(f"{'Preview' if meta.get('preview') else 'Result'}: {self.last_model}, "
                          f"{self.last_seconds * 1000:.0f} ms" + (f" — {warnings[0]}" if warnings else ""))
+        self.panel.show_message(" ".join(warnings), warning=True)
+        self.refresh_result()
         self.result_applied.emit(res)
+
+    def _done(self, meta) -> None:
+        if meta.get("serial") in self._running:
+            self._running.discard(meta.get("serial"))
+            self._set_busy()
 
     def _put_result(self, img: np.ndarray, res) -> None:
         doc = self.session.doc
@@ -136,7 +193,8 @@ class GenerationController(QObject):
             layer.data_changed(bbox=None)
 
     def _on_failed(self, message: str, meta) -> None:
-        self.status.emit(f"Generation failed: {message}")
+        self._done(meta)
+        self._tell(f"Generation failed: {message}", warning=True)
         if not meta.get("preview"):
             self.session.error.emit(f"generation failed: {message}")
 

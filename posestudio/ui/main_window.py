@@ -11,16 +11,17 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from posestudio import __version__, paths
 from posestudio.core.layers import Event
-from posestudio.errors import InputError
 from posestudio.ui import actions as actions_mod
-from posestudio.ui import icons, settings
+from posestudio.ui import dock_layout, icons, paint_focus, settings
 from posestudio.ui.canvas import CanvasScene, CanvasView
+from posestudio.ui.file_export import ExportCommands
 from posestudio.ui.generation import GenerationController
 from posestudio.ui.panels.brush_bar import BrushBar
 from posestudio.ui.panels.generator_panel import GeneratorPanel
 from posestudio.ui.panels.joint_panel import JointPanel
 from posestudio.ui.panels.layers_panel import LayersPanel
 from posestudio.ui.panels.pose_library import PoseLibraryPanel
+from posestudio.ui.playhead import Playhead
 from posestudio.ui.pose_commands import PoseCommands
 from posestudio.ui.session import Session
 
@@ -29,7 +30,7 @@ OPEN_FILTER = "All supported (*.psproj *.png *.jpg *.jpeg *.webp *.bmp *.tif *.t
               "Projects (*.psproj);;Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Poses (*.json *.csv)"
 
 
-class MainWindow(PoseCommands, QMainWindow):
+class MainWindow(PoseCommands, ExportCommands, QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle("PoseStudio")
@@ -38,6 +39,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.ask_to_save = self._ask_to_save  # replaced in tests
         self.session = Session(self)
         self.session.choose_row = self._choose_row
+        self.playhead = Playhead(self.session)
         self.scene = CanvasScene(self)
         self.view = CanvasView(self.scene, self)
         self.view.push_edit = self.session.push
@@ -48,7 +50,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self._setup_toolbar()
         self._setup_brush_bar()
         self._setup_statusbar()
-        self.generation = GenerationController(self.session, self.generator_panel, self)
+        self.generation = GenerationController(self.session, self.generator_panel, self, self.playhead)
         self._wire()
         self._on_document(self.session.doc)
         self._editing_pending = True  # installed once the window is on screen (see showEvent)
@@ -72,6 +74,8 @@ class MainWindow(PoseCommands, QMainWindow):
         install_editing_tools(self)
         if getattr(self, "editing", None) is not None:
             self.brush_bar.hide()  # the editing palette has the full brush; B still toggles the simple one
+        dock_layout.arrange(self)
+        paint_focus.follow_editing_tools(self)
         # docks added one by one can leave a minimum size for them all stacked: recompute it
         self.setMinimumSize(0, 0)
         self.layout().activate()
@@ -118,7 +122,7 @@ class MainWindow(PoseCommands, QMainWindow):
         a["undo"], a["redo"] = undo, redo
         menus = {
             "&File": ["new_from_image", "open", "open_sample", None, "save", "save_as", None, "import_pose",
-                      "import_parsing", "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
+                      "import_parsing", None, "export_image", "export_openpose", "export_skeleton", None, "preferences", None, "quit"],
             "&Edit": ["undo", "redo", None, "select_all", "deselect"],
             "&View": ["zoom_in", "zoom_out", "zoom_fit", "zoom_100"],
             "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
@@ -151,6 +155,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.brush_label, self.brush_size = self.brush_bar.label, self.brush_bar.size
         self.view.paint_layer = self.paint_target
         self.view.refuse = self.show_error
+        paint_focus.follow(self)
 
     def paint_target(self):
         """The parsing layer the brush paints: the current layer if it is one, else the top-most."""
@@ -177,7 +182,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.cursor_label = QLabel("")
         self.zoom_label = QLabel("100%")
         self.device_label = QLabel("Device: " + str(settings.value("engine/device", "auto")))
-        self.model_label = QLabel("Model: puppet")
+        self.model_label = QLabel("Model: auto")
         self.time_label = QLabel("Last generation: –")
         # fixed widths: a changing text must not re-layout the status bar on every mouse move
         fm = self.cursor_label.fontMetrics()
@@ -204,8 +209,10 @@ class MainWindow(PoseCommands, QMainWindow):
         self.joint_panel.select_joint.connect(self.select_joint)
         self.library_panel.apply.connect(self.apply_library_pose)
         self.library_panel.save_requested.connect(self.save_to_library)
+        self.layers_panel.export_requested.connect(self.export_layer)
         self.generation.status.connect(lambda m: self.statusBar().showMessage(m, 4000))
         self.generation.result_applied.connect(self._on_result)
+        self.generation.busy_changed.connect(lambda busy: self.actions["generate"].setEnabled(not busy))
         self.generator_panel.live.toggled.connect(self.actions["live_preview"].setChecked)
         self.actions["live_preview"].toggled.connect(self.generator_panel.live.setChecked)
         self.generator_panel.model.currentTextChanged.connect(lambda m: self.model_label.setText(f"Model: {m}"))
@@ -236,6 +243,7 @@ class MainWindow(PoseCommands, QMainWindow):
         self.scene.set_document(doc)
         self.layers_panel.set_document(doc)
         self.generator_panel.apply_settings(doc.generator)
+        self.model_label.setText(f"Model: {self.generator_panel.model.currentText()}")
         doc.layers.events.connect(self._on_layer_event)
         self.joint_panel.show_joint(0, 1)
         self._fill_brush_labels()
@@ -261,7 +269,8 @@ class MainWindow(PoseCommands, QMainWindow):
         self.setWindowModified(modified)
 
     def _on_result(self, res) -> None:
-        self.model_label.setText(f"Model: {getattr(res, 'model', '')}")
+        chosen = self.generator_panel.model.currentText()  # the model used, and "auto" when it chose it
+        self.model_label.setText(f"Model: {getattr(res, 'model', '')}" + (" (auto)" if chosen == "auto" else ""))
         self.device_label.setText(f"Device: {getattr(res, 'device', '')} ({getattr(res, 'backend', '')})")
         self.time_label.setText(f"Last generation: {float(getattr(res, 'seconds', 0)) * 1000:.0f} ms")
 
@@ -306,7 +315,8 @@ class MainWindow(PoseCommands, QMainWindow):
         return self.session.save()
 
     def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", "untitled.psproj", "Projects (*.psproj)")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", str(self.session.suggested_project_path()),
+                                              "Projects (*.psproj)")
         return bool(path) and self.session.save(path)
 
     def import_pose(self) -> None:
@@ -330,27 +340,6 @@ class MainWindow(PoseCommands, QMainWindow):
 
         name, ok = QInputDialog.getItem(self, "Import pose", "This file has several rows; import:", names, 0, False)
         return name if ok else None
-
-    def _export(self, title: str, filt: str, default: str, fn) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, title, default, filt)
-        if not path:
-            return
-        try:
-            fn(path)
-        except InputError as exc:
-            self.show_error(str(exc))
-            return
-        except (OSError, ValueError) as exc:
-            self.show_error(f"{path}: {exc}")
-            return
-        self.statusBar().showMessage(f"Exported {Path(path).name}", 5000)
-
-    def export_openpose(self) -> None:
-        self._export("Export OpenPose JSON", "OpenPose JSON (*.json)", "pose_keypoints.json",
-                     self.session.export_openpose)
-
-    def export_skeleton(self) -> None:
-        self._export("Export ControlNet skeleton", "PNG (*.png)", "skeleton.png", self.session.export_skeleton_image)
 
     def preferences(self) -> None:
         from posestudio.ui.preferences import PreferencesDialog

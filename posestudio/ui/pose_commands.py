@@ -202,13 +202,9 @@ class PoseCommands:
             pose = posing.mirror_in_place(pose, w)
         self._set_person(pose, "Apply library pose (mirrored)" if mirrored else "Apply library pose")
 
-    def set_keyframe(self, frame: int = 0) -> None:
-        layer = self.session.pose_layer()
-        if layer is None:
-            return
-        doc = self.session.doc
-        self.session.push(edits.SetKeyframe(frame, doc.keyframes.get(frame), list(layer.poses),
-                                            f"Set keyframe {frame}"))
+    def set_keyframe(self) -> bool:
+        """K: the skeleton becomes the keyframe at the playhead."""
+        return self.playhead.key()
 
     # -- the whole canvas -----------------------------------------------------------------------
     def mirror_canvas(self) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from posestudio import paths
 from posestudio.core import edits, project
 from posestudio.core.document import Document
 from posestudio.core.edits import Edit, LockedLayerError
@@ -56,6 +57,7 @@ class Session(QObject):
         self.undo = make_stack(self)
         self.undo.cleanChanged.connect(self._clean_changed)
         self.doc: Document = Document.from_image(np.full((512, 384, 3), 255, np.uint8), "Blank")
+        self.picture_path: Path | None = None
         self.autosave = project.Autosave()
         # changes that are not undo steps (generated results): they make the document
         # modified and due for autosave, but never clear the redo history
@@ -69,6 +71,9 @@ class Session(QObject):
         self._saving = False
         self._autosave_done.connect(self._autosave_finished)
         self._timer.start()
+        # ``follow_up(edit) -> Edit | None`` runs once an edit is applied; what it returns
+        # joins the same undo step (the playhead's auto-key)
+        self.follow_up = None
 
     def _clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(self.modified)
@@ -99,6 +104,14 @@ class Session(QObject):
             except KeyError:
                 return False
         try:
+            if self.follow_up is not None:
+                if not applied:
+                    self.doc.apply(edit)
+                    applied = True
+                extra = self.follow_up(edit)
+                if extra is not None:
+                    self.doc.apply(extra)
+                    edit = edits.Compound([edit, extra], edit.text)
             self.undo.push(EditCommand(self.doc, edit, applied))
         except LockedLayerError as exc:
             self.error.emit(str(exc))
@@ -111,6 +124,7 @@ class Session(QObject):
     # -- documents -------------------------------------------------------------------------
     def set_document(self, doc: Document, modified: bool = False) -> None:
         self.doc = doc
+        self.picture_path = None  # the photo a new document was made from (Save As puts it beside)
         self.undo.clear()
         # a recovered document differs from its file
         self._extra = 1 if modified else 0
@@ -132,6 +146,7 @@ class Session(QObject):
             elif suffix in IMAGE_SUFFIXES:
                 img = project.read_image(path, max_pixels=MAX_EDITOR_PIXELS)
                 self.set_document(Document.from_image(img, path.stem))
+                self.picture_path = path.resolve()
             elif suffix in POSE_SUFFIXES:
                 self.import_poses(path)
             else:
@@ -145,6 +160,27 @@ class Session(QObject):
             return False
         self.message.emit(f"Opened {path.name}")
         return True
+
+    def home_folder(self) -> Path:
+        """Where dialogs start: the project's folder, else the opened photo's, else the working folder."""
+        if self.doc.path is not None and self.doc.path.parent != paths.resources_dir() / "samples":
+            return self.doc.path.parent
+        if self.picture_path is not None:
+            return self.picture_path.parent
+        return Path.cwd()
+
+    def document_stem(self) -> str:
+        """A file name stem for the document: the project's or the photo's name."""
+        for p in (self.doc.path, self.picture_path):
+            if p is not None:
+                return p.stem
+        return "untitled"
+
+    def suggested_project_path(self) -> Path:
+        """Save As suggests ``<photo>.psproj`` beside the photo (or the project's own path)."""
+        if self.doc.path is not None and self.doc.path.parent != paths.resources_dir() / "samples":
+            return self.doc.path
+        return self.home_folder() / f"{self.document_stem()}{project.SUFFIX}"
 
     def save(self, path: str | Path | None = None) -> bool:
         path = Path(path) if path else self.doc.path

@@ -10,8 +10,8 @@ import pytest
 
 from posestudio.core.document import Document
 from posestudio.core.formats import read_poses
-from posestudio.core.pose import default_pose, interpolate
-from posestudio.core.timeline import Timeline, frame_at_tick, frame_sequence, smoothstep
+from posestudio.core.pose import default_pose
+from posestudio.core.timeline import Timeline, frame_at_tick, frame_sequence, interpolate_turn, smoothstep
 from posestudio.errors import InputError
 
 
@@ -37,16 +37,16 @@ def test_keyframes_exact_and_holds_outside(tl, poses):
 
 
 def test_segment_modes(tl, poses):
-    a, b = poses
-    assert tl.pose_at(6)[0] == interpolate(a, b, 0.5, mode="bones")
+    a, b = poses  # 2_A is a back view, 2_B a front view: the segment is a turn
+    assert tl.pose_at(6)[0] == interpolate_turn(a, b, 0.5, mode="bones")
     tl.set_interpolation(0, "linear")
-    assert tl.pose_at(3)[0] == interpolate(a, b, 0.25, mode="linear")
+    assert tl.pose_at(3)[0] == interpolate_turn(a, b, 0.25, mode="linear")
     tl.set_interpolation(0, "hold")
     assert tl.pose_at(11) == [a] and tl.pose_at(12) == [b]
     tl.set_interpolation(0, "ease")
-    assert tl.pose_at(3)[0] == interpolate(a, b, smoothstep(0.25), mode="bones")
-    assert tl.pose_at(3)[0] != interpolate(a, b, 0.25, mode="bones")
-    assert tl.pose_at(6)[0] == interpolate(a, b, 0.5, mode="bones")  # smoothstep(1/2) = 1/2
+    assert tl.pose_at(3)[0] == interpolate_turn(a, b, smoothstep(0.25), mode="bones")
+    assert tl.pose_at(3)[0] != interpolate_turn(a, b, 0.25, mode="bones")
+    assert tl.pose_at(6)[0] == interpolate_turn(a, b, 0.5, mode="bones")  # smoothstep(1/2) = 1/2
     assert tl.mode_at(12) == "bones"  # the next segment keeps the default
     with pytest.raises(InputError, match="interpolation mode"):
         tl.set_interpolation(0, "cubic")
@@ -54,6 +54,7 @@ def test_segment_modes(tl, poses):
 
 def test_bones_mode_keeps_limb_lengths_linear_does_not(poses):
     a, b = poses
+    b = b.swapped_sides()  # facing as a does: a segment without a turn
     tl = Timeline({0: [a], 10: [b]})
     la, lb = a.bone_lengths(), b.bone_lengths()
     mid = tl.pose_at(5)[0].bone_lengths()
@@ -69,7 +70,7 @@ def test_person_in_one_keyframe_holds(poses):
     other = default_pose(256, 256)
     tl = Timeline({0: [a, other], 10: [b]})
     mid = tl.pose_at(4)
-    assert len(mid) == 2 and mid[1] == other and mid[0] == interpolate(a, b, 0.4)
+    assert len(mid) == 2 and mid[1] == other and mid[0] == interpolate_turn(a, b, 0.4)
     assert tl.pose_at(10) == [b]
     tl2 = Timeline({0: [a], 10: [b, other]})
     assert tl2.pose_at(3)[1] == other
@@ -135,5 +136,40 @@ def test_from_document(poses):
     doc = Document(256, 256, keyframes={0: [a], 8: [b]})
     doc.meta["timeline"] = Timeline(fps=30, interpolation={0: "linear"}).settings_json()
     tl = Timeline.from_document(doc)
-    assert tl.fps == 30 and tl.pose_at(8) == [b] and tl.pose_at(4)[0] == interpolate(a, b, 0.5, "linear")
+    assert tl.fps == 30 and tl.pose_at(8) == [b] and tl.pose_at(4)[0] == interpolate_turn(a, b, 0.5, "linear")
     assert Timeline.from_document(Document(10, 10)).keyframes == {}
+
+
+# -- a person turning round between keys (the shipped sample: back view at 0, front view at 24) --
+def _sample_keys():
+    from pathlib import Path
+
+    from posestudio.core.project import load_project
+
+    doc = load_project(Path(__file__).resolve().parents[2] / "resources" / "samples" / "deepfashion_2A.psproj")
+    return Timeline.from_document(doc)
+
+
+def test_turn_between_keys_is_detected_but_not_an_in_plane_rotation():
+    from posestudio.core.timeline import turned
+
+    tl = _sample_keys()
+    back, front = tl.keyframes[0][0], tl.keyframes[24][0]
+    assert turned(back, front) and turned(front, back)
+    assert not turned(back, back.copy())
+    upside_down = back.transformed([[-1, 0, 255], [0, -1, 255]])  # rotated 180 degrees in the picture
+    assert not turned(back, upside_down)
+
+
+def test_turning_sample_keeps_a_body_every_frame():
+    """Bones mode turned every bone 180 degrees: the shoulders folded onto each other mid-way."""
+    tl = _sample_keys()
+    width_a = abs(tl.keyframes[0][0].xy[2, 0] - tl.keyframes[0][0].xy[5, 0])
+    for frame in range(0, 25):
+        pose = tl.pose_at(frame)[0]
+        shoulders = abs(pose.xy[2, 0] - pose.xy[5, 0])
+        hips = abs(pose.xy[8, 0] - pose.xy[11, 0])
+        neck_to_hips = pose.xy[[8, 11], 1].mean() - pose.xy[1, 1]
+        assert shoulders > 0.6 * width_a, frame
+        assert hips > 0.3 * width_a and neck_to_hips > 80, frame
+    assert np.allclose(tl.pose_at(24)[0].xy, tl.keyframes[24][0].xy)

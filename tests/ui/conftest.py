@@ -53,3 +53,13 @@ def drag(qtbot, view, start, end, steps: int = 6, modifier=None):
         p = QPoint(start.x() + (end.x() - start.x()) * i // steps, start.y() + (end.y() - start.y()) * i // steps)
         QTest.mouseMove(vp, p)
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, mod, end)
+
+
+@pytest.fixture
+def editing_window(window):
+    """The window with its editing tools (timeline, render dialog …) installed, as after its first show."""
+    from posestudio.ui.editing.install import install_editing_tools
+
+    install_editing_tools(window)
+    yield window
+    window.editing.shutdown()

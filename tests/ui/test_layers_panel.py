@@ -27,19 +27,24 @@ def click_cell(tree, row: int, col: int, modifier=Qt.KeyboardModifier.NoModifier
     QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
-def test_eye_toggle_changes_rendered_canvas_and_undoes(window, qtbot):
+def test_eye_toggle_changes_rendered_canvas_and_stays_out_of_undo(window, qtbot):
+    """Eye and lock clicks were undo steps: Ctrl+Z after a stroke undid an eye click first."""
     panel = window.layers_panel
     model, tree = panel.model, panel.tree
     row = row_of_kind(model, "image")
     layer = model.layer_at(row)
     before = render(window)
+    steps = window.session.undo.count()
     click_cell(tree, row, EYE)
     assert not layer.visible
     hidden = render(window)
     assert np.abs(hidden.astype(int) - before.astype(int)).sum() > 1000
-    assert window.session.undo.undoText() == "Toggle visibility"
-    window.session.undo.undo()
-    assert layer.visible
+    click_cell(tree, row, LOCK)
+    assert layer.locked
+    assert window.session.undo.count() == steps and window.session.modified  # saved, but not undo steps
+    click_cell(tree, row, EYE)
+    click_cell(tree, row, LOCK)
+    assert layer.visible and not layer.locked
     assert np.array_equal(render(window), before)
 
 

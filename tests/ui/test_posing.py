@@ -135,22 +135,32 @@ def test_restore_places_never_placed_joints_beside_their_parent(window):
     assert not layer.poses[0].visible[knee]
 
 
-def test_mirror_swaps_left_and_right_joints(window):
+def test_mirror_swaps_left_and_right_joints_about_the_body_axis(window):
+    """Mirror Pose pivoted on the bounding box: with one arm stretched out the body jumped sideways."""
+    from posestudio.core.edits import SetPoses
+
     layer = window.session.pose_layer()
+    stretched = layer.poses[0].copy()
+    rw = skeleton.JOINT_INDEX["r_wrist"]
+    stretched.xy[rw] = (stretched.xy[rw][0] - 60, stretched.xy[rw][1] - 80)  # one arm out to the side
+    window.session.push(SetPoses(layer.id, layer.poses, [stretched]))
     before = layer.poses[0].copy()
     window.actions["mirror_pose"].trigger()
     after = layer.poses[0]
     for r, l in skeleton.LR_PAIRS:
         assert after.visible[r] == before.visible[l]
         if before.visible[l]:
-            # same height, mirrored horizontally (about the pose centre)
-            assert after.xy[r][1] == before.xy[l][1]
-    box, mbox = before.bbox(), after.bbox()
-    assert abs((box[0] + box[2]) - (mbox[0] + mbox[2])) < 1e-6
-    # left shoulder is now where the right one was, mirrored
+            assert after.xy[r][1] == before.xy[l][1]  # same height, mirrored horizontally
+    neck, rh, lh = (skeleton.JOINT_INDEX[n] for n in ("neck", "r_hip", "l_hip"))
+    mid = lambda p: (p.xy[rh][0] + p.xy[lh][0]) / 2  # noqa: E731
+    axis = lambda p: (p.xy[neck][0] + mid(p)) / 2  # noqa: E731
+    assert np.isclose(axis(after), axis(before), atol=1e-6)  # the body stays where it stood
+    box = before.bbox()
+    assert abs(axis(before) - (box[0] + box[2]) / 2) > 10  # (the box centre is elsewhere)
+    # left shoulder is now where the right one was, mirrored about the axis
     ls, rs = skeleton.JOINT_INDEX["l_shoulder"], skeleton.JOINT_INDEX["r_shoulder"]
-    cx2 = box[0] + box[2]
-    assert np.isclose(after.xy[ls][0], cx2 - before.xy[rs][0])
+    axis2 = before.xy[neck][0] + mid(before)
+    assert np.isclose(after.xy[ls][0], axis2 - before.xy[rs][0])
     window.session.undo.undo()
     assert layer.poses[0] == before
 

@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from posestudio.core import labels
 from posestudio.core.formats.atomic import atomic_write_bytes
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 
 def read(path: str | Path, label_set: str = "spt10") -> np.ndarray:
@@ -31,7 +31,7 @@ def read(path: str | Path, label_set: str = "spt10") -> np.ndarray:
     except FileNotFoundError:
         raise InputError("no such file", path) from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise InputError(f"not a readable image ({exc.__class__.__name__})", path) from None
+        raise InputError(f"not a readable image: {describe(exc)}", path) from None
     if mode in ("P", "L"):
         out = arr
     elif mode in ("I;16", "I"):

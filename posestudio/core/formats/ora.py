@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from posestudio.core.formats.atomic import atomic_write_bytes
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 MIMETYPE = "image/openraster"
 THUMBNAIL_MAX = 256
@@ -146,7 +146,7 @@ def _read_png(z: zipfile.ZipFile, name: str, path: Path) -> np.ndarray:
     except InputError:
         raise
     except Exception as exc:  # PIL raises many types for a broken PNG
-        raise InputError(f"{name} is damaged ({type(exc).__name__})", path) from None
+        raise InputError(f"{name} is damaged: {describe(exc)}", path) from None
 
 
 def read(path: str | Path) -> OraImage:

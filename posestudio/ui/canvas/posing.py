@@ -71,16 +71,28 @@ def drag_scale(pivot, press, now) -> float:
     return 1.0 if d0 < 1e-6 else max(0.05, d1 / d0)
 
 
+def body_axis(pose: Pose) -> float | None:
+    """The x of the body's vertical axis: through the neck and the middle of the hips (what
+    of them is visible), else the middle of the shoulders; None without any of them."""
+    xy, vis = pose.xy, pose.visible
+    hips = [xy[j, 0] for j in (8, 11) if vis[j]]
+    points = ([xy[1, 0]] if vis[1] else []) + ([sum(hips) / len(hips)] if hips else [])
+    if not points and vis[2] and vis[5]:
+        points = [(xy[2, 0] + xy[5, 0]) / 2]
+    return sum(points) / len(points) if points else None
+
+
 def mirror_in_place(pose: Pose, width: int) -> Pose:
-    """Mirror (left/right swapped, Pose.mirrored) about the pose's own centre, so
-    the figure turns around where it stands instead of jumping across the image."""
+    """Mirror (left/right swapped, Pose.mirrored) about the body's own axis (neck and hips),
+    so the figure turns around where it stands: a raised arm does not shift the body."""
     m = pose.mirrored(width)
-    box = pose.bbox()
-    if box is None:
-        return m
-    cx = (box[0] + box[2]) / 2
-    mbox = m.bbox()
-    m.xy[:, 0] += cx - (mbox[0] + mbox[2]) / 2
+    axis = body_axis(pose)
+    if axis is None:
+        box = pose.bbox()
+        if box is None:
+            return m
+        axis = (box[0] + box[2]) / 2
+    m.xy[:, 0] += 2 * axis - (width - 1)
     return m
 
 

@@ -24,6 +24,7 @@ class CanvasScene(QGraphicsScene):
         super().__init__(parent)
         self.doc: Document | None = None
         self.items_by_id: dict[str, QGraphicsItem] = {}
+        self.raised: str | None = None  # the layer being painted: drawn above the other pictures
         self.pivot: PivotItem | None = None
         self.selectionChanged.connect(self.update_pivot)
 
@@ -109,7 +110,16 @@ class CanvasScene(QGraphicsScene):
         for i, layer in enumerate(self.doc.layers):
             item = self.items_by_id.get(layer.id)
             if item is not None:
-                item.setZValue(i * 10 + (1000 if isinstance(item, SkeletonItem) else 0))
+                z = i * 10 + (1000 if isinstance(item, SkeletonItem) else 0)
+                item.setZValue(990 if layer.id == self.raised else z)
+
+    def raise_layer(self, layer_id: str | None) -> None:
+        """Show ``layer_id`` above every other picture (under the skeletons) while it is
+        painted, so strokes are never made blind under a result; None puts it back."""
+        if layer_id != self.raised:
+            self.raised = layer_id
+            if self.doc is not None:
+                self._restack()
 
     def _on_layers(self, ev: Event) -> None:
         if ev.type == "inserted":

@@ -64,6 +64,7 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._band: QRubberBand | None = None
         self._band_origin = None
+        self.fitted = True  # the whole picture is shown; resizing the view keeps it so until a zoom
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -85,6 +86,7 @@ class CanvasView(QGraphicsView):
         return self.transform().m11()
 
     def set_zoom(self, z: float, anchor_under_mouse: bool = False) -> None:
+        self.fitted = False  # fit() sets it again
         z = float(np.clip(z, MIN_ZOOM, MAX_ZOOM))
         old = self.transformationAnchor()
         if not anchor_under_mouse:
@@ -104,9 +106,15 @@ class CanvasView(QGraphicsView):
         z = min(vp.width() / rect.width(), vp.height() / rect.height())
         self.set_zoom(z)
         self.centerOn(rect.center())
+        self.fitted = True
 
     def actual_size(self) -> None:
         self.set_zoom(1.0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.fitted:  # docks appearing, maximizing: the picture stays whole in view
+            self.fit()
 
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0
@@ -191,6 +199,10 @@ class CanvasView(QGraphicsView):
             return
         if isinstance(item, BoneItem) and not self._layer(item.layer_id).locked:
             self._begin_drag(item.layer_id, item.person, now, mods, bone=item)
+            event.accept()
+            return
+        if isinstance(item, (JointItem, BoneItem)):  # a locked layer's skeleton: say why nothing moves
+            self.refuse(f"layer {self._layer(item.layer_id).name!r} is locked; unlock it to pose")
             event.accept()
             return
         # rubber band

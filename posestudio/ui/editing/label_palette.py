@@ -177,6 +177,9 @@ class LabelPalette(QWidget):
         if layer is None:
             self.window.show_error("no parsing layer to mirror")
             return False
+        if not self.window.session.doc.layers.is_shown(layer):  # as every parsing tool refuses it
+            self.window.show_error(f"layer {layer.name!r} is hidden; show it to mirror its labels")
+            return False
         return self.window.session.push(parsing_ops.mirror_labels(layer))
 
     def convert(self, label_set: str) -> bool:

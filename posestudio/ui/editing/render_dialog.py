@@ -1,12 +1,19 @@
 """The render dialog: export the timeline as PNG frames, GIF, APNG, WebP or
 MP4 through ``sequence.render_sequence`` in a worker thread, with a progress
-bar. Cancel stops within the current batch; the frames finished so far stay
+bar, or its poses as OpenPose JSON / ControlNet skeleton frames (no model
+needed). Cancel stops within the current batch; the frames finished so far stay
 on disk (every frame is written as PNG as soon as its batch returns, into the
-output folder, or ``<name>_frames`` beside an animation file)."""
+output folder, or ``<name>_frames`` beside an animation file).
+
+The dialog keeps its width whatever the status says (the buttons never move
+under the pointer), the output's extension follows the format, the folder is
+remembered between renders, and an existing output is replaced only after asking."""
 
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -20,17 +27,47 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
 )
 
 from posestudio.core.timeline import Timeline
 from posestudio.errors import InputError
+from posestudio.ui import settings
 
-FORMAT_TITLES = {"png": "PNG frames (folder)", "gif": "GIF", "apng": "APNG", "webp": "WebP", "mp4": "MP4 (H.264)"}
+FORMAT_TITLES = {"png": "PNG frames (folder)", "gif": "GIF", "apng": "APNG", "webp": "WebP", "mp4": "MP4 (H.264)",
+                 "openpose": "OpenPose JSON per frame (folder)", "controlnet": "ControlNet skeleton frames (folder)"}
 SUFFIX = {"gif": ".gif", "apng": ".png", "webp": ".webp", "mp4": ".mp4"}
+FOLDER_FORMATS = ("png", "openpose", "controlnet")
+SKELETON_FORMATS = ("openpose", "controlnet")
+
+
+@dataclass
+class SkeletonRun:
+    """What a skeleton export did (the fields the dialog shows, as a render result has them)."""
+
+    frames: list[int]
+    seconds: float
+    cancelled: bool = False
+
+
+def output_path(text: str, fmt: str) -> Path:
+    """The output for ``fmt``: a folder (no suffix) for frame formats, else the format's suffix."""
+    out = Path(text).expanduser()
+    if fmt in FOLDER_FORMATS:
+        return out.with_suffix("") if out.suffix.lower() in {*SUFFIX.values(), ".gif"} else out
+    return out.with_suffix(SUFFIX[fmt])
+
+
+def existing_output(path: Path, fmt: str) -> bool:
+    """Whether rendering to ``path`` would replace files already there."""
+    if fmt in FOLDER_FORMATS:
+        return path.is_dir() and any(path.glob("frame_*")) or path.is_file()
+    return path.exists()
 
 
 class RenderDialog(QDialog):
@@ -54,7 +91,11 @@ class RenderDialog(QDialog):
         lay = QVBoxLayout(self)
         form = QFormLayout()
         row = QHBoxLayout()
-        self.path = QLineEdit(str(Path.home() / "posestudio_render"))
+        self.confirm_overwrite = self._ask_overwrite  # replaced in tests
+        folder = str(settings.value("render/folder", "") or "")
+        if not folder or not Path(folder).is_dir():
+            folder = str(window.session.home_folder())
+        self.path = QLineEdit(str(Path(folder) / f"{window.session.document_stem()}_render"))
         browse = QPushButton("…")
         browse.clicked.connect(self._browse)
         row.addWidget(self.path, 1)
@@ -64,6 +105,7 @@ class RenderDialog(QDialog):
         for k, v in FORMAT_TITLES.items():
             self.format.addItem(v, k)
         form.addRow("Format", self.format)
+        self.format.currentIndexChanged.connect(self._format_changed)
         self.fps = QDoubleSpinBox()
         self.fps.setRange(1, 240)
         self.fps.setValue(tl.fps)
@@ -98,6 +140,9 @@ class RenderDialog(QDialog):
         self.bar.setValue(0)
         lay.addWidget(self.bar)
         self.status = QLabel("")
+        self.status.setWordWrap(True)  # a long path wraps instead of widening the dialog
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().height() + 4)
         lay.addWidget(self.status)
         self.buttons = QDialogButtonBox()
         self.render_button = self.buttons.addButton("Render", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -108,23 +153,33 @@ class RenderDialog(QDialog):
         self.progressed.connect(self._progress)
         self.finished_render.connect(self._done)
         self.failed.connect(self._failed)
+        self.setFixedWidth(max(520, self.sizeHint().width()))
+
+    def _format_changed(self, _i: int) -> None:
+        self.path.setText(str(output_path(self.path.text(), self.format.currentData())))
+
+    def _ask_overwrite(self, path: Path) -> bool:
+        what = "folder already holds frames" if path.is_dir() else "file already exists"
+        r = QMessageBox.question(self, "Replace?", f"{path}: this {what}. Replace it?",
+                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                 QMessageBox.StandardButton.No)
+        return r == QMessageBox.StandardButton.Yes
 
     def _browse(self) -> None:
         fmt = self.format.currentData()
-        if fmt == "png":
-            path = QFileDialog.getExistingDirectory(self, "Frames folder")
+        start = str(output_path(self.path.text(), fmt))
+        if fmt in FOLDER_FORMATS:
+            path = QFileDialog.getExistingDirectory(self, "Frames folder", str(Path(start).parent))
         else:
-            path, _ = QFileDialog.getSaveFileName(self, "Render to", "sequence" + SUFFIX[fmt])
+            path, _ = QFileDialog.getSaveFileName(self, "Render to", start)
         if path:
             self.path.setText(path)
 
     # -- options -------------------------------------------------------------------------------
     def options(self) -> dict:
         fmt = self.format.currentData()
-        out = Path(self.path.text()).expanduser()
-        if fmt != "png" and out.suffix.lower() != SUFFIX[fmt]:
-            out = out.with_suffix(SUFFIX[fmt])
-        frames_dir = out if fmt == "png" else out.with_name(out.stem + "_frames")
+        out = output_path(self.path.text(), fmt)
+        frames_dir = out if fmt in FOLDER_FORMATS else out.with_name(out.stem + "_frames")
         doc = self.window.session.doc
         size = (self.width_.value(), self.height_.value())
         return {"format": fmt, "path": out, "frames_dir": frames_dir, "fps": self.fps.value(),
@@ -148,6 +203,18 @@ class RenderDialog(QDialog):
             inputs = SequenceInputs.from_document(doc.snapshot())
         except InputError as exc:
             self.window.show_error(str(exc))
+            return
+        if existing_output(opts["path"], opts["format"]) and not self.confirm_overwrite(opts["path"]):
+            self.status.setText("Not rendered: choose another output or allow replacing it")
+            return
+        settings.set_value("render/folder", str(opts["path"].parent))
+        self.path.setText(str(opts["path"]))
+        if opts["format"] in SKELETON_FORMATS:
+            tl = Timeline.from_document(doc)  # poses only: no model, no worker needed
+            self.thread = threading.Thread(target=self._skeleton_work, args=(tl, doc.width, doc.height, opts),
+                                           daemon=True, name="posestudio-render")
+            self.render_button.setEnabled(False)
+            self.thread.start()
             return
         engine = self.engine_source()
         self.cancel_event.clear()
@@ -178,6 +245,17 @@ class RenderDialog(QDialog):
             return
         self.finished_render.emit(res)
 
+    def _skeleton_work(self, tl, width: int, height: int, opts) -> None:
+        from posestudio.sequence import export_skeleton
+
+        t0 = time.perf_counter()
+        try:
+            paths = export_skeleton(opts["path"], tl, width, height, opts["format"], opts["frames"], opts["size"])
+        except (InputError, OSError, ValueError) as exc:
+            self.failed.emit(" ".join(str(exc).split()))
+            return
+        self.finished_render.emit(SkeletonRun(opts["frames"][:len(paths)], time.perf_counter() - t0))
+
     def cancel(self) -> None:
         """Stop within the current batch (finished frames stay on disk); closes when idle."""
         if self.thread is not None and self.thread.is_alive():
@@ -194,11 +272,13 @@ class RenderDialog(QDialog):
     def _done(self, res) -> None:
         self.result = res
         self.render_button.setEnabled(True)
-        where = self.options()["frames_dir"]
+        opts = self.options()
         if res.cancelled:
-            self.status.setText(f"Cancelled: {len(res.frames)} frames kept in {where}")
-        else:
-            self.status.setText(f"Done: {len(res.frames)} frames in {res.seconds:.1f} s ({where})")
+            self.status.setText(f"Cancelled: {len(res.frames)} frames kept in {opts['frames_dir']}")
+        else:  # the file the artist asked for (or the folder of frames)
+            self.bar.setValue(self.bar.maximum())
+            self.status.setText(f"Done: {opts['path']} ({len(res.frames)} frames in {res.seconds:.1f} s)")
+        self.cancel_button.setText("Close")
         self.window.statusBar().showMessage(self.status.text(), 8000)
 
     def _failed(self, message: str) -> None:

@@ -8,7 +8,10 @@ Keyframes live in ``Document.keyframes``, the other settings in
 ``doc.meta["timeline"]``; every change is an undoable record
 (``core.edits.SetKeyframe``, ``core.keyframe_edits``). Scrubbing is view
 state: it shows ``Timeline.pose_at(frame)`` in the target pose layer without
-an undo step, the way a playhead does in an animation package.
+an undo step, the way a playhead does in an animation package. The playhead
+itself (``ui.playhead``) keeps pose edits that are not keyed yet: they are
+marked here (an orange frame field, hollow marks on the ruler) until keyed or
+discarded, or keyed as they happen with Auto-key on.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from posestudio.core.timeline import LOOPS, MODES, frame_at_tick
 PREV_TINT, NEXT_TINT = QColor(230, 70, 70), QColor(60, 200, 90)
 MODE_COLOURS = {"bones": QColor(90, 140, 220), "linear": QColor(150, 150, 160), "hold": QColor(200, 120, 60),
                 "ease": QColor(120, 190, 120)}
+UNKEYED = QColor(255, 150, 40)
 
 
 class FrameRuler(QWidget):
@@ -51,6 +55,7 @@ class FrameRuler(QWidget):
         self.length = 48
         self.current = 0
         self.keys: list[int] = []
+        self.unkeyed: list[int] = []  # frames with pose edits not keyed yet
         self.modes: dict[int, str] = {}  # segment start key -> interpolation mode
         self._dragging: int | None = None
         self._drag_to: int | None = None
@@ -91,6 +96,11 @@ class FrameRuler(QWidget):
             x = self.x_of(self._drag_to if k == self._dragging and self._drag_to is not None else k)
             p.setPen(QPen(QColor(20, 20, 20), 1))
             p.setBrush(QColor(250, 200, 60))
+            p.drawPolygon(QPolygonF([QPointF(x, 4), QPointF(x + 6, 10), QPointF(x, 16), QPointF(x - 6, 10)]))
+        for k in self.unkeyed:  # hollow orange: work kept for this frame, not a keyframe yet
+            x = self.x_of(k)
+            p.setPen(QPen(UNKEYED, 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPolygon(QPolygonF([QPointF(x, 4), QPointF(x + 6, 10), QPointF(x, 16), QPointF(x - 6, 10)]))
         x = self.x_of(self.current)
         p.setPen(QPen(QColor(80, 160, 255), 2))
@@ -133,7 +143,7 @@ class TimelinePanel(QWidget):
     def __init__(self, window):
         super().__init__()
         self.window = window
-        self.frame = 0
+        self.playhead = window.playhead
         self.clipboard = None
         self._tick = 0
         self._onion: list[QGraphicsPathItem] = []
@@ -154,7 +164,8 @@ class TimelinePanel(QWidget):
         self.frame_spin.setPrefix("frame ")
         row.addWidget(self.frame_spin)
         self.buttons = {}
-        for name, tip in (("Add key", "Store the current pose as a keyframe here"),
+        for name, tip in (("Add key", "Store the current pose as a keyframe here (K)"),
+                          ("Discard", "Drop the pose edits at this frame that are not keyed yet"),
                           ("Delete key", "Delete the keyframe here"), ("Copy", "Copy the pose at this frame"),
                           ("Paste", "Paste the copied pose as a keyframe here"),
                           ("Mirror", "Mirror the keyframe here (left/right swapped)")):
@@ -187,7 +198,9 @@ class TimelinePanel(QWidget):
         self.onion_opacity.setValue(40)
         self.onion_opacity.setFixedWidth(90)
         self.onion_opacity.setToolTip("Onion skin opacity (previous frame red, next frame green)")
-        for w in (self.length, self.fps, self.loop, self.onion, self.onion_opacity):
+        self.auto_key = QCheckBox("Auto-key")
+        self.auto_key.setToolTip("Key every pose edit at the playhead as it is made")
+        for w in (self.length, self.fps, self.loop, self.onion, self.onion_opacity, self.auto_key):
             row2.addWidget(w)
         row2.addStretch(1)
         lay.addLayout(row2)
@@ -202,6 +215,10 @@ class TimelinePanel(QWidget):
         self.play.toggled.connect(self.set_playing)
         self.buttons["Add key"].clicked.connect(self.add_key)
         self.buttons["Delete key"].clicked.connect(self.delete_key)
+        self.buttons["Discard"].clicked.connect(self.playhead.discard)
+        self.auto_key.toggled.connect(self.playhead.set_auto_key)
+        self.playhead.changed.connect(self.refresh)
+        window.session.undo.indexChanged.connect(lambda _i: self.refresh())
         self.buttons["Copy"].clicked.connect(self.copy_key)
         self.buttons["Paste"].clicked.connect(self.paste_key)
         self.buttons["Mirror"].clicked.connect(self.mirror_key)
@@ -216,6 +233,10 @@ class TimelinePanel(QWidget):
         self.set_document(window.session.doc)
 
     # -- document --------------------------------------------------------------------------------
+    @property
+    def frame(self) -> int:
+        return self.playhead.frame
+
     @property
     def doc(self):
         return self.window.session.doc
@@ -232,7 +253,6 @@ class TimelinePanel(QWidget):
         keys = sorted(doc.keyframes)
         if keys:
             self.length.setValue(max(self.length.value(), keys[-1] + 12))
-        self.frame = 0
         self.refresh()
 
     def _on_doc(self, ev) -> None:
@@ -256,6 +276,12 @@ class TimelinePanel(QWidget):
         self.buttons["Delete key"].setEnabled(self.frame in tl.keyframes)
         self.buttons["Mirror"].setEnabled(self.frame in tl.keyframes)
         self.buttons["Paste"].setEnabled(self.clipboard is not None)
+        unkeyed = self.playhead.unkeyed()
+        self.buttons["Discard"].setEnabled(unkeyed)
+        self.frame_spin.setStyleSheet(f"background: {UNKEYED.name()}; color: black;" if unkeyed else "")
+        self.frame_spin.setToolTip("Pose edits here are not keyed yet: K keys them, Discard drops them"
+                                   if unkeyed else "The frame the canvas shows")
+        self.ruler.unkeyed = self.playhead.unkeyed_frames()
         self.ruler.update()
         self.update_onion()
 
@@ -267,14 +293,9 @@ class TimelinePanel(QWidget):
 
     # -- scrubbing and playback --------------------------------------------------------------------
     def scrub(self, frame: int) -> None:
-        """Show ``frame``: the target pose layer takes ``Timeline.pose_at(frame)`` (view state, no undo)."""
-        self.frame = max(0, int(frame))
-        tl = self.timeline()
-        layer = self.doc.pose_layer()
-        if tl.keyframes and layer is not None:
-            poses = tl.pose_at(self.frame)
-            if poses:
-                layer.set_poses(poses)
+        """Show ``frame``: the target pose layer takes ``Timeline.pose_at(frame)`` (view state, no undo),
+        or the unkeyed work kept for that frame; unkeyed work at the frame left is kept (see ``ui.playhead``)."""
+        self.playhead.move_to(frame)
         self.refresh()
         self.frame_changed.emit(self.frame)
 
@@ -311,17 +332,15 @@ class TimelinePanel(QWidget):
         return self.window.session.push(edit)
 
     def add_key(self) -> bool:
-        layer = self.doc.pose_layer()
-        if layer is None or not layer.poses:
-            self.window.show_error("no pose to store as a keyframe")
-            return False
-        return self._push(SetKeyframe(self.frame, self.doc.keyframes.get(self.frame), layer.poses,
-                                      text=f"Keyframe at {self.frame}"))
+        return self.playhead.key()
 
     def delete_key(self) -> bool:
         if self.frame not in self.doc.keyframes:
             return False
-        return self._push(kf.delete_keyframe(self.doc, self.frame))
+        ok = self._push(kf.delete_keyframe(self.doc, self.frame))
+        if ok:
+            self.playhead.discard()  # the skeleton follows the keys that are left
+        return ok
 
     def move_key(self, src: int, dst: int) -> bool:
         if src not in self.doc.keyframes or src == dst:

@@ -1,9 +1,10 @@
-"""Generator panel: task and model, Generate, live preview, intermediate layers."""
+"""Generator panel: task and model, Generate, live preview, intermediate layers; a busy
+bar while a generation runs (Generate disabled meanwhile) and the panel's own messages."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from posestudio.ui import icons
 
@@ -36,10 +37,17 @@ class GeneratorPanel(QWidget):
         self.intermediates.setToolTip("Also add the generator's flow field, visibility map and parsing as layers")
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate: the engine gives no progress for one picture
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(8)
+        self.busy.setToolTip("Generating…")
+        self.busy.hide()
         form = QFormLayout(self)
         form.addRow("Task", self.task)
         form.addRow("Model", self.model)
         form.addRow(self.generate)
+        form.addRow(self.busy)
         form.addRow(self.live)
         form.addRow(self.intermediates)
         form.addRow(self.status)
@@ -47,6 +55,17 @@ class GeneratorPanel(QWidget):
             w.currentIndexChanged.connect(lambda *_: self.settings_changed.emit(self.settings()))
         self.intermediates.toggled.connect(lambda *_: self.settings_changed.emit(self.settings()))
         self.live.toggled.connect(lambda *_: self.settings_changed.emit(self.settings()))
+
+    def set_busy(self, busy: bool) -> None:
+        """While a generation runs: the busy bar shows and Generate waits."""
+        self.busy.setVisible(busy)
+        self.generate.setEnabled(not busy)
+        self.generate.setText("Generating…" if busy else "Generate")
+
+    def show_message(self, text: str, warning: bool = False) -> None:
+        """A line under the controls: a warning (orange) or a note; empty clears it."""
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #e08a1e;" if warning and text else "")
 
     def settings(self) -> dict:
         return {"task": self.task.currentData() or "pose", "model": self.model.currentText() or "auto",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QSize, Qt, QTimer
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
 from posestudio.core import skeleton
 from posestudio.core.document import Document
@@ -42,6 +42,7 @@ class LayerModel(QAbstractTableModel):
     def __init__(self, push: Callable[[Edit], bool], parent=None):
         super().__init__(parent)
         self.push = push
+        self.mark_dirty: Callable[[], None] = lambda: None  # a change that is not an undo step
         self.doc: Document | None = None
         self._thumbs: dict[str, QPixmap] = {}
         # pixels and poses change many times a second while dragging or previewing:
@@ -127,8 +128,12 @@ class LayerModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return "Locked: cannot be edited or deleted" if layer.locked else "Lock this layer"
         elif col == NAME:
+            if role == Qt.ItemDataRole.DisplayRole and getattr(layer, "stale", False):
+                return f"{layer.name} — out of date"  # made from another pose: Generate refreshes it
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
                 return layer.name
+            if role == Qt.ItemDataRole.ForegroundRole and getattr(layer, "stale", False):
+                return QColor(224, 138, 30)
             if role == Qt.ItemDataRole.DecorationRole:
                 if layer.id not in self._thumbs:
                     self._thumbs[layer.id] = thumbnail(layer, self.doc.size)
@@ -149,7 +154,11 @@ class LayerModel(QAbstractTableModel):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
-        f = base | Qt.ItemFlag.ItemIsDragEnabled
+        f = base
+        if not self.layer_at(index.row()).locked:
+            # a locked layer does not move: no drag starts (a refused drop used to open a
+            # message box inside the drag, and the list ignored clicks until Esc)
+            f |= Qt.ItemFlag.ItemIsDragEnabled
         if index.column() == NAME:
             f |= Qt.ItemFlag.ItemIsEditable
         return f
@@ -170,15 +179,18 @@ class LayerModel(QAbstractTableModel):
 
     # -- actions the panel calls ---------------------------------------------------------------
     def toggle_visible(self, row: int) -> None:
+        """Show/hide: view state, not an undo step (as in Krita), but the project is modified."""
         layer = self.layer_at(row)
         if self.doc.layers.solo is not None:
             self.doc.layers.set_solo(None)
             return
-        self.push(LayerProps.make(layer, visible=not layer.visible))
+        layer.visible = not layer.visible
+        self.mark_dirty()
 
     def toggle_locked(self, row: int) -> None:
         layer = self.layer_at(row)
-        self.push(LayerProps.make(layer, locked=not layer.locked))
+        layer.locked = not layer.locked
+        self.mark_dirty()
 
     def solo(self, row: int) -> None:
         self.doc.layers.set_solo(self.layer_at(row))
@@ -209,12 +221,19 @@ class LayerModel(QAbstractTableModel):
         return data
 
     def canDropMimeData(self, data, action, row, column, parent) -> bool:
-        return data.hasFormat(MIME)
+        if not data.hasFormat(MIME):
+            return False
+        try:
+            return not self.layer_at(int(bytes(data.data(MIME)).decode())).locked
+        except (ValueError, IndexError):
+            return False
 
     def dropMimeData(self, data, action, row, column, parent) -> bool:
         if not data.hasFormat(MIME):
             return False
         src = int(bytes(data.data(MIME)).decode())
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
         if row < 0:
             row = parent.row() if parent.isValid() else self.rowCount()
         dst = row - 1 if row > src else row

@@ -1,6 +1,8 @@
 """The layer docker: eye, lock, thumbnail and name per row (top layer first);
 Alt+click on the eye shows only that layer (solo); double-click renames; drag
-reorders; opacity slider and delete button act on the current layer."""
+reorders; opacity slider and delete button act on the current layer; right-click
+for duplicate, merge down, export, delete and properties (``layer_menu.py``).
+Eye and lock are view state, kept out of the undo history as in Krita."""
 
 from __future__ import annotations
 
@@ -65,12 +67,16 @@ class LayerTree(QTreeView):
 
 class LayersPanel(QWidget):
     current_layer_changed = Signal(object)
+    export_requested = Signal(object)  # a layer the artist wants written to a file
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
         self.model = LayerModel(session.push, self)
+        self.model.mark_dirty = session.mark_dirty
         self.tree = LayerTree(self.model, self)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.setToolTip("Layers, top first. Click the eye to show/hide (Alt+click: solo), the lock to lock; "
                              "double-click a name to rename; drag to reorder.")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
@@ -182,6 +188,29 @@ class LayersPanel(QWidget):
             self.session.error.emit(f"layer {layer.name!r} is locked; unlock it to delete it")
             return
         self.session.push(RemoveLayer(layer, self.model.doc.layers.index(layer), f"Delete {layer.name}"))
+
+    def set_view_state(self, layer, visible: bool | None = None, locked: bool | None = None) -> None:
+        """Visibility and lock: not undo steps, but they are saved, so the project is modified."""
+        changed = False
+        for prop, value in (("visible", visible), ("locked", locked)):
+            if value is not None and getattr(layer, prop) != value:
+                setattr(layer, prop, value)
+                changed = True
+        if changed:
+            self.session.mark_dirty()
+
+    def context_menu(self, layer):
+        from posestudio.ui.panels.layer_menu import build_menu
+
+        return build_menu(self, layer)
+
+    def _context_menu(self, pos) -> None:
+        index = self.tree.indexAt(pos)
+        if not index.isValid():
+            return
+        self.tree.setCurrentIndex(self.model.index(index.row(), NAME))
+        layer = self.model.layer_at(index.row())
+        self.context_menu(layer).exec(self.tree.viewport().mapToGlobal(pos))
 
     def _move(self, step: int) -> None:
         idx = self.tree.currentIndex()
