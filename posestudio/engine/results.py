@@ -29,6 +29,7 @@ class Request:
     target_parsing: np.ndarray | None = None
     reference_image: np.ndarray | None = None
     reference_parsing: np.ndarray | None = None
+    reference_pose: Pose | None = None  # the reference person's pose, in the reference image's pixels
     edges: np.ndarray | None = None
     region: str | None = None
     preview: bool = False
