@@ -31,6 +31,7 @@ class Request:
     reference_parsing: np.ndarray | None = None
     reference_pose: Pose | None = None  # the reference person's pose, in the reference image's pixels
     edges: np.ndarray | None = None
+    reference_edges: np.ndarray | None = None  # the reference face's own edge map (face task)
     region: str | None = None
     preview: bool = False
 

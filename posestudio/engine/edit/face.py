@@ -220,4 +220,4 @@ def colorize_request(req) -> np.ndarray:
     if req.edges is None:
         raise InputError("face colorization needs a face edge map (the face layer)")
     return colorize(np.asarray(req.source_image), np.asarray(req.edges), req.reference_image,
-                    getattr(req, "reference_edges", None))  # fmt: skip
+                    req.reference_edges)  # fmt: skip

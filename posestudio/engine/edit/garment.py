@@ -38,6 +38,11 @@ def feather_width(shape: tuple[int, int]) -> float:
     return max(1.0, max(shape) / 170)
 
 
+def feather_reach(shape: tuple[int, int]) -> int:
+    """How far (px) past the edited region an edit may change pixels."""
+    return int(np.ceil(2 * feather_width(shape)))
+
+
 def check_labels(label_map: np.ndarray, label_set: str, path=None) -> None:
     """InputError naming ``path`` when the map holds labels ``label_set`` lacks."""
     n = len(labels.get(label_set))

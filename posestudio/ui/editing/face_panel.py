@@ -56,12 +56,25 @@ def face_box(pose, width: int, height: int) -> tuple[int, int, int, int] | None:
     return x0, y0, x0 + int(side), y0 + int(side)
 
 
+def current_picture(doc) -> np.ndarray:
+    """What the face lands on: the topmost result layer of the picture's size (a
+    posed or repainted result), else the picture itself."""
+    from posestudio.core.layers import ResultLayer
+
+    for layer in reversed(list(doc.layers)):
+        if (isinstance(layer, ResultLayer) and layer.name != RESULT_NAME and getattr(layer, "visible", True)
+                and layer.data.shape[:2] == (doc.height, doc.width)):
+            return layer.data
+    return doc.image_layer().data
+
+
 class FacePanel(QWidget):
     def __init__(self, window, jobs, tools):
         super().__init__()
         self.window, self.jobs, self.tools = window, jobs, tools
         self.reference: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None
+        self.start_edges: np.ndarray | None = None  # the sketch as made: the photo's own face shape
         tools.edge_target = self.edge_layer
         lay = QVBoxLayout(self)
         self.new_button = QPushButton("Face layer from head joints")
@@ -123,9 +136,12 @@ class FacePanel(QWidget):
             return False
         self.box = box
         x0, y0, x1, y1 = box
-        grey = cv2.cvtColor(np.ascontiguousarray(image.data[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+        from posestudio.engine.edit.face import sketch_for
+
+        # the engine's drawing rule: 68 landmarks drawn, so colorize reads them back
         edges = np.zeros((doc.height, doc.width), np.uint8)
-        edges[y0:y1, x0:x1] = cv2.Canny(cv2.GaussianBlur(grey, (3, 3), 0), 60, 140)
+        edges[y0:y1, x0:x1] = sketch_for(y1 - y0, x1 - x0)
+        self.start_edges = edges.copy()
         layer = self.edge_layer()
         if layer is None:
             layer = EdgeLayer(EDGE_NAME, edges)
@@ -165,11 +181,14 @@ class FacePanel(QWidget):
         if box is None:
             return None
         x0, y0, x1, y1 = box
-        crop = np.ascontiguousarray(image.data[y0:y1, x0:x1, :3])
+        base = current_picture(doc)
+        crop = np.ascontiguousarray(base[y0:y1, x0:x1, :3])
+        own = self.reference is None and self.start_edges is not None and self.start_edges.shape == layer.data.shape
         req = Request(task="face", model=self.model.currentText(), source_image=crop,
                       edges=np.ascontiguousarray(layer.data[y0:y1, x0:x1]),
-                      reference_image=self.reference if self.reference is not None else crop, label_set="face8")
-        return self.jobs.submit(req, "Face", lambda res: self._paste(res, box, image.data), preview=preview)
+                      reference_image=self.reference if self.reference is not None else crop, label_set="face8",
+                      reference_edges=np.ascontiguousarray(self.start_edges[y0:y1, x0:x1]) if own else None)
+        return self.jobs.submit(req, "Face", lambda res: self._paste(res, box, base), preview=preview)
 
     def _paste(self, res, box, picture) -> None:
         x0, y0, x1, y1 = box
