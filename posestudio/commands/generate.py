@@ -138,6 +138,8 @@ def run(args) -> int:
             raise InputError(str(exc)) from None
     finally:
         eng.shutdown()
+    if res.errors:  # an edit that cannot be done is no success, whatever else was done
+        raise InputError(res.errors[0], args.target_parsing)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(res.image).save(out)

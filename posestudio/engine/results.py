@@ -63,7 +63,8 @@ class Result:
     """``image`` is uint8 HxWx3 at the source canvas size; ``layers`` holds named
     intermediates an artist may show (flow HxWx2, visibility HxW, parsing HxW …);
     ``raw`` the model's own output before paste-back (float32 (1,3,h,w) in [-1, 1])
-    when a trained model made the image."""
+    when a trained model made the image; ``errors`` the parts of the edit that
+    could not be done (the image holds the rest)."""
 
     image: np.ndarray
     layers: dict[str, np.ndarray] = field(default_factory=dict)
@@ -73,3 +74,5 @@ class Result:
     device: str = "cpu"
     warnings: list[str] = field(default_factory=list)
     raw: np.ndarray | None = None
+    # what the artist asked that could not be done (a label nobody shows): the CLI exits 2 on it
+    errors: list[str] = field(default_factory=list)

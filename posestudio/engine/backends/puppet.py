@@ -54,6 +54,7 @@ def run_puppet(req: Request) -> Result:
     then the edit the task asks for (:mod:`posestudio.engine.edit`)."""
     t0 = time.perf_counter()
     warnings: list[str] = []
+    errors: list[str] = []
     src = np.asarray(req.source_image)
     sp = req.source_pose or Pose.empty()
     tp = req.target_pose or sp
@@ -83,10 +84,15 @@ def run_puppet(req: Request) -> Result:
             want = np.asarray(req.target_parsing)
             if parsing is None:
                 parsing = person_parsing.estimate(image, tp, req.label_set)
-            image = garment.repaint(image, parsing, want, req.label_set, req.reference_image, req.reference_parsing)
+            look = dict(reference=req.reference_image, reference_parsing=req.reference_parsing,
+                        others=[(src, req.source_parsing)])
+            missing = garment.missing_labels(image, parsing, want, req.label_set, **look)
+            if missing:  # the rest of the edit is done; the CLI exits 2, the panel says so
+                errors.append(garment.missing_message(missing))
+            image = garment.repaint(image, parsing, want, req.label_set, on_missing="skip", **look)
             layers["parsing"] = want
     elif req.task == "attribute":
         if parsing is None:
             parsing = person_parsing.estimate(image, tp, req.label_set)
         image, layers["parsing"] = attribute.transfer_request(req, image, parsing, tp)
-    return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings)
+    return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings, errors=errors)

@@ -51,15 +51,22 @@ def check_labels(label_map: np.ndarray, label_set: str, path=None) -> None:
         raise InputError(f"label {top} is out of range for {labels.get(label_set).title} (0..{n - 1})", path)
 
 
-def _donor(lab: int, image, have, changed, reference, reference_parsing, label_set):
-    """(picture, bool mask) whose pixels show label ``lab``, or None."""
+def _donor(lab: int, image, have, changed, reference, reference_parsing, label_set, others=()):
+    """(picture, bool mask) whose pixels show label ``lab``, or None: the picture
+    itself, then ``others`` ((picture, parsing) pairs: the unposed source), then the reference."""
     side = sideless(have, label_set)
-    mine = (side == sideless(np.array([lab]), label_set)[0]) & ~changed
+    key = sideless(np.array([lab]), label_set)[0]
+    mine = (side == key) & ~changed
     if mine.sum() >= MIN_DONOR:
         return image, mine
+    for pic, par in others:
+        if par is not None and pic.shape[:2] == np.asarray(par).shape:
+            m = sideless(par, label_set) == key
+            if m.sum() >= MIN_DONOR:
+                return np.asarray(pic), m
     if reference is not None and reference_parsing is not None:
         rs = sideless(reference_parsing, label_set)
-        theirs = rs == sideless(np.array([lab]), label_set)[0]
+        theirs = rs == key
         if theirs.sum() >= MIN_DONOR:
             # the reference at the picture's scale (people fill DeepFashion-like frames alike)
             h, w = image.shape[:2]
@@ -70,38 +77,46 @@ def _donor(lab: int, image, have, changed, reference, reference_parsing, label_s
     return None
 
 
-def missing_labels(image, have, want, label_set, reference=None, reference_parsing=None) -> list[str]:
+def missing_labels(image, have, want, label_set, reference=None, reference_parsing=None, others=()) -> list[str]:
     """Names of the labels ``want`` gains that neither the picture nor the reference shows."""
     changed = edited_region(have, want, label_set)
     names = labels.get(label_set).names
     return [names[int(lab)] for lab in np.unique(want[changed])
-            if _donor(int(lab), image, have, changed, reference, reference_parsing, label_set) is None]  # fmt: skip
+            if _donor(int(lab), image, have, changed, reference, reference_parsing, label_set, others) is None]  # fmt: skip
+
+
+def missing_message(missing: list[str]) -> str:
+    """The one line saying which labels have no look to take."""
+    return (f"no {', '.join(repr(m) for m in missing)} in the picture or the reference to take its look from: "
+            "choose a reference person who wears it")  # fmt: skip
 
 
 def repaint(image: np.ndarray, have: np.ndarray, want: np.ndarray, label_set: str = "spt10",
             reference: np.ndarray | None = None, reference_parsing: np.ndarray | None = None,
-            seed: int = 0) -> np.ndarray:
+            seed: int = 0, others=(), on_missing: str = "raise") -> np.ndarray:
     """``image`` (uint8 HxWx3) whose parsing is ``have``, repainted so that its
     regions follow ``want``. Pixels outside the edited region and its feather keep
-    their exact values; unchanged maps return an equal copy. Raises InputError when
-    a label gained is in neither the picture nor the reference."""
+    their exact values; unchanged maps return an equal copy. ``others``: more
+    (picture, parsing) pairs to take a look from before the reference (the unposed
+    source of a posed picture). A label gained that none of them shows raises
+    InputError (``on_missing="raise"``) or keeps its pixels as they are ("skip")."""
     image = np.ascontiguousarray(image)
     have, want = np.asarray(have), np.asarray(want)
     changed = edited_region(have, want, label_set)
     if not changed.any():
         return image.copy()
-    missing = missing_labels(image, have, want, label_set, reference, reference_parsing)
-    if missing:
-        raise InputError(
-            f"no {', '.join(repr(m) for m in missing)} in the picture or the reference to take its look from: "
-            "choose a reference person who wears it"
-        )
+    missing = missing_labels(image, have, want, label_set, reference, reference_parsing, others)
+    if missing and on_missing == "raise":
+        raise InputError(missing_message(missing))
     fw = feather_width(image.shape[:2])
     layer = np.zeros(image.shape, np.float32)
     alpha = np.zeros(image.shape[:2], np.float32)
+    names = labels.get(label_set).names
     for lab in np.unique(want[changed]):
+        if names[int(lab)] in missing:
+            continue
         todo = changed & (sideless(want, label_set) == sideless(np.array([lab]), label_set)[0])
-        donor_img, donor = _donor(int(lab), image, have, changed, reference, reference_parsing, label_set)
+        donor_img, donor = _donor(int(lab), image, have, changed, reference, reference_parsing, label_set, others)
         grown = cv2.dilate(todo.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=int(np.ceil(2 * fw))) > 0
         tex = texture.synthesize(donor_img, donor, grown, seed=seed + int(lab))
         if int(lab) != 0:  # the background keeps its own light; clothes and skin take the old folds

@@ -158,7 +158,7 @@ class GarmentPanel(QWidget):
         return self.jobs.submit(req, "Garment", self._generated, preview=preview, on_error=self.message.setText)
 
     def _generated(self, res) -> None:
-        self.message.setText("")
+        self.message.setText("\n".join(getattr(res, "errors", []) or []))
         put_full_size_result(self.window, RESULT_NAME, res)
 
     def _stroke_finished(self, layer_id: str) -> None:
