@@ -32,6 +32,7 @@ class Request:
     reference_pose: Pose | None = None  # the reference person's pose, in the reference image's pixels
     edges: np.ndarray | None = None
     reference_edges: np.ndarray | None = None  # the reference face's own edge map (face task)
+    reference_landmarks: np.ndarray | None = None  # its 68 landmarks (68, 2), when known (face task)
     region: str | None = None
     preview: bool = False
 

@@ -49,11 +49,13 @@ def request(task: str, height: int = 512, width: int = 512):
         s = min(height, width) // 2
         crop = np.ascontiguousarray(img[:s, (width - s) // 2:(width + s) // 2])
         pts = face.placed_template(s, s)
-        c = pts[60:68].mean(0)
-        pts[60:68, 1] = c[1] + (pts[60:68, 1] - c[1]) * 4  # an opened mouth
+        c = pts[48:68].mean(0)  # an opened mouth
+        pts[48:60, 1] = c[1] + (pts[48:60, 1] - c[1]) * 2.2
+        pts[60:68, 1] = c[1] + (pts[60:68, 1] - c[1]) * 3
         from posestudio.core.face_edges import draw_face_edges
 
-        return Request(task="face", source_image=crop, edges=draw_face_edges(pts, s, s), reference_image=crop)
+        return Request(task="face", source_image=crop, edges=draw_face_edges(pts, s, s), reference_image=crop,
+                       reference_landmarks=face.placed_template(s, s))
     raise ValueError(f"unknown edit {task!r}; edits: {', '.join(EDITS)}")
 
 

@@ -57,16 +57,47 @@ def sketch_for(height: int, width: int) -> np.ndarray:
     return draw_face_edges(placed_template(height, width), height, width)
 
 
+def template_on_joints(pose, box: tuple[int, int, int, int]) -> np.ndarray:
+    """(68, 2) template landmarks in the crop ``box`` (x0, y0, x1, y1) laid on the
+    pose's eyes and nose by a similarity map (COCO r-eye -> the person's right eye,
+    l-eye -> left eye, nose -> nose tip); the fixed placement when fewer than two show.
+    Without a landmark detector this is where the face is."""
+    x0, y0, x1, y1 = box
+    h, w = y1 - y0, x1 - x0
+    t = placed_template(h, w)
+    anchors = {14: t[36:42].mean(0), 15: t[42:48].mean(0), 0: t[30]}
+    shown = [j for j in anchors if pose is not None and pose.visible[j]]
+    if len(shown) < 2:
+        return t
+    src = np.array([anchors[j] for j in shown], np.float32)
+    dst = (pose.xy[shown] - [x0, y0]).astype(np.float32)
+    m, _ = cv2.estimateAffinePartial2D(src, dst)
+    if m is None:
+        return t
+    return np.hstack([t, np.ones((68, 1))]) @ m.T
+
+
 def _fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     a = np.hstack([src, np.ones((len(src), 1))])
     m, *_ = np.linalg.lstsq(a, dst, rcond=None)
     return m  # (3, 2)
 
 
-def landmarks(edges: np.ndarray) -> np.ndarray:
+def _nearest_strokes(strokes: np.ndarray):
+    """(distance, label image, label -> (x, y)) of the nearest stroke pixel."""
+    dist, idx = cv2.distanceTransformWithLabels((~strokes).astype(np.uint8), cv2.DIST_L2, 5,
+                                                labelType=cv2.DIST_LABEL_PIXEL)  # fmt: skip
+    lut = np.zeros((idx.max() + 1, 2), np.float64)
+    ys, xs = np.nonzero(strokes)
+    lut[idx[strokes]] = np.stack([xs, ys], 1)
+    return dist, idx, lut
+
+
+def landmarks(edges: np.ndarray, init: np.ndarray | None = None) -> np.ndarray:
     """(68, 2) landmarks of a face edge map (uint8, 255 on 0): the template placed
-    on the drawing's extent, then each contour group moved by the affine map
-    that best lays it on the nearby edge pixels (iterated closest points)."""
+    on the drawing's extent (or ``init``, landmarks of the sketch before it was
+    edited), then each contour group moved by the affine map that best lays it on
+    the nearby edge pixels (iterated closest points), then onto its strokes."""
     e = np.asarray(edges) > 127
     h, w = e.shape
     if e.sum() < 20:
@@ -77,21 +108,21 @@ def landmarks(edges: np.ndarray) -> np.ndarray:
     sx = (xs.max() - xs.min() + 1) / (t[:, 0].max() - t[:, 0].min())
     sy = (ys.max() - ys.min() + 1) / (t[:, 1].max() - t[:, 1].min())
     pts = (t - t.min(0)) * [sx, sy] + [xs.min(), ys.min()]
+    if init is not None:
+        pts = np.asarray(init, np.float64)
+        sx = sy = float(np.ptp(pts[:17, 0])) / float(np.ptp(t[:17, 0]))
     reach = max(3.0, 0.12 * max(sx, sy))
     lw = max(1, round(min(h, w) / 128))
     out = pts.copy()
     rest = e.copy()  # strokes no group has claimed yet
-    order = ("jaw", "right_brow", "left_brow", "nose_bridge", "nostrils", "right_eye", "left_eye",
-             "outer_lips", "inner_lips")  # fmt: skip
-    for name in order:
-        a, b, closed = GROUPS[name]
+    # the lips move as one (an opened mouth stretches both contours), then each snaps on its own
+    fits = [(GROUPS[n][0], GROUPS[n][1], [GROUPS[n]]) for n in
+            ("jaw", "right_brow", "left_brow", "nose_bridge", "nostrils", "right_eye", "left_eye")]
+    fits.append((48, 68, [GROUPS["outer_lips"], GROUPS["inner_lips"]]))
+    for a, b, runs in fits:
         if rest.sum() < 3:
             break
-        dist, idx = cv2.distanceTransformWithLabels((~rest).astype(np.uint8), cv2.DIST_L2, 5,
-                                                    labelType=cv2.DIST_LABEL_PIXEL)  # fmt: skip
-        lut = np.zeros((idx.max() + 1, 2), np.float64)
-        ry, rx = np.nonzero(rest)
-        lut[idx[rest]] = np.stack([rx, ry], 1)
+        dist, idx, lut = _nearest_strokes(rest)
         g0 = pts[a:b]
         g = g0.copy()
         for _ in range(12):
@@ -105,14 +136,19 @@ def landmarks(edges: np.ndarray) -> np.ndarray:
             g = g_new
             if done:
                 break
-        # last, each point onto its nearest stroke (an opened mouth is not an affine image of a closed one)
-        ix = np.clip(np.round(g).astype(int), 0, [w - 1, h - 1])
-        ok = dist[ix[:, 1], ix[:, 0]] <= reach / 2
-        g[ok] = lut[idx[ix[ok, 1], ix[ok, 0]]]
         out[a:b] = g
-        claimed = np.zeros((h, w), np.uint8)
-        cv2.polylines(claimed, [np.round(g * 8).astype(np.int32)], closed, 1, lw + 2, cv2.LINE_8, 3)
-        rest &= claimed == 0
+        # last, each point onto its nearest stroke (an opened mouth is not an affine image of a closed one)
+        for ra, rb, closed in runs:
+            if rest.sum() < 3:
+                break
+            dist, idx, lut = _nearest_strokes(rest)
+            r = out[ra:rb]
+            ix = np.clip(np.round(r).astype(int), 0, [w - 1, h - 1])
+            ok = dist[ix[:, 1], ix[:, 0]] <= reach / 2
+            r[ok] = lut[idx[ix[ok, 1], ix[ok, 0]]]
+            claimed = np.zeros((h, w), np.uint8)
+            cv2.polylines(claimed, [np.round(r * 8).astype(np.int32)], closed, 1, lw + 2, cv2.LINE_8, 3)
+            rest &= claimed == 0
     return out
 
 
@@ -170,21 +206,33 @@ def _height(points: np.ndarray) -> float:
 
 
 def colorize(photo: np.ndarray, sketch: np.ndarray, reference: np.ndarray | None = None,
-             reference_edges: np.ndarray | None = None) -> np.ndarray:
+             reference_edges: np.ndarray | None = None, reference_landmarks: np.ndarray | None = None) -> np.ndarray:
     """The face crop ``photo`` (uint8 HxWx3) with the ``reference`` face (default:
     the photo itself) reshaped to ``sketch`` (the face edge map at the photo's
-    size). ``reference_edges`` is the reference's own edge map (default: the
-    face layer's starting sketch, :func:`sketch_for`, drawn on the reference crop)."""
+    size). The reference's landmarks are ``reference_landmarks`` when known
+    (detected, or those the face layer was drawn from), else fitted to
+    ``reference_edges``, its own edge map (default: :func:`sketch_for`)."""
     photo = np.ascontiguousarray(photo)
     h, w = photo.shape[:2]
     if np.asarray(sketch).shape != (h, w):
         raise InputError(f"the face edge map is {sketch.shape[1]}x{sketch.shape[0]}, the face crop {w}x{h}")
     ref = photo if reference is None else np.ascontiguousarray(reference)
     rh, rw = ref.shape[:2]
-    target = landmarks(sketch)
-    source = landmarks(sketch_for(rh, rw) if reference_edges is None else reference_edges)
-    if ref.shape == photo.shape and np.array_equal(ref, photo) and np.allclose(source, target, atol=1e-6):
+    if reference_landmarks is not None:  # detected, or those the face layer was drawn from
+        source = np.asarray(reference_landmarks, np.float64).reshape(68, 2)
+        if not np.isfinite(source).all():
+            raise InputError("the reference face landmarks contain NaN or infinite values")
+        if reference_edges is None:
+            reference_edges = draw_face_edges(source, rh, rw)
+    elif reference_edges is None:
+        reference_edges = sketch_for(rh, rw)
+    if ref.shape == photo.shape and np.array_equal(ref, photo) and np.array_equal(
+            np.asarray(reference_edges) > 127, np.asarray(sketch) > 127):
         return photo.copy()  # the photo's own face in its own shape
+    if reference_landmarks is None:
+        source = landmarks(reference_edges)
+    # the sketch as an edit of the reference's: fit from the reference's landmarks when they share a frame
+    target = landmarks(sketch, init=source if (rh, rw) == (h, w) else None)
     face = piecewise_affine(ref, source, target, (h, w))
     face = face.astype(np.float32)
     # an opened mouth shows the mouth's inside; a closed eye, the lid
@@ -220,4 +268,4 @@ def colorize_request(req) -> np.ndarray:
     if req.edges is None:
         raise InputError("face colorization needs a face edge map (the face layer)")
     return colorize(np.asarray(req.source_image), np.asarray(req.edges), req.reference_image,
-                    req.reference_edges)  # fmt: skip
+                    req.reference_edges, req.reference_landmarks)  # fmt: skip

@@ -22,9 +22,11 @@ MIN_DONOR = 24  # fewer pixels of a label than this do not show its look
 
 def sideless(label_map: np.ndarray, label_set: str) -> np.ndarray:
     """The map with each left/right label pair merged into one id."""
-    lut = labels.get(label_set).swap_table()
-    lut = np.minimum(np.arange(len(lut)), lut)
-    return lut[np.clip(np.asarray(label_map).astype(np.int64), 0, len(lut) - 1)]
+    swap = labels.get(label_set).swap_table()
+    lut = np.arange(256, dtype=np.uint8)  # ids past the set map to themselves
+    lut[: len(swap)] = np.minimum(np.arange(len(swap)), swap)
+    arr = np.asarray(label_map)
+    return lut[arr if arr.dtype == np.uint8 else np.clip(arr, 0, 255).astype(np.uint8)]
 
 
 def edited_region(have: np.ndarray, want: np.ndarray, label_set: str) -> np.ndarray:

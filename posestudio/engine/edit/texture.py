@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-TRIES = 24  # random donor windows compared per grid cell
+TRIES = 16  # random donor windows compared per grid cell
 
 
 def patch_size(shape: tuple[int, int]) -> int:
@@ -102,17 +102,24 @@ def shade(texture: np.ndarray, under: np.ndarray, region: np.ndarray, groups: np
     the ratio of ``under``'s smoothed luminance to its mean over ``region`` (per
     value of ``groups``, the old labels, so a material boundary is not taken for
     a shadow), clipped to [0.5, 1.5] and raised to ``strength``."""
-    y = luminance(under)
-    sigma = max(1.0, min(region.shape) / 160)
-    smooth = cv2.GaussianBlur(y, (0, 0), sigma)
     ratio = np.ones(region.shape, np.float32)
-    g = np.zeros(region.shape, np.int32) if groups is None else groups.astype(np.int32)
-    for v in np.unique(g[region]):
-        m = region & (g == v)
+    if not region.any():
+        return texture
+    sigma = max(1.0, min(region.shape) / 160)
+    pad = int(3 * sigma) + 1
+    ys, xs = np.nonzero(region.any(1))[0], np.nonzero(region.any(0))[0]
+    y0, y1 = max(0, ys[0] - pad), min(region.shape[0], ys[-1] + 1 + pad)
+    x0, x1 = max(0, xs[0] - pad), min(region.shape[1], xs[-1] + 1 + pad)
+    smooth = cv2.GaussianBlur(luminance(under[y0:y1, x0:x1]), (0, 0), sigma)
+    reg = region[y0:y1, x0:x1]
+    g = np.zeros(reg.shape, np.int32) if groups is None else groups[y0:y1, x0:x1].astype(np.int32)
+    r = np.ones(reg.shape, np.float32)
+    for v in np.unique(g[reg]):
+        m = reg & (g == v)
         mean = float(smooth[m].mean())
         if mean > 8:  # a near-black region has no shading worth keeping
-            ratio[m] = smooth[m] / mean
-    ratio = np.clip(ratio, 0.5, 1.5) ** strength
+            r[m] = smooth[m] / mean
+    ratio[y0:y1, x0:x1] = np.clip(r, 0.5, 1.5) ** strength
     return texture * ratio[..., None]
 
 

@@ -75,6 +75,7 @@ class FacePanel(QWidget):
         self.reference: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None
         self.start_edges: np.ndarray | None = None  # the sketch as made: the photo's own face shape
+        self.start_landmarks: np.ndarray | None = None  # its 68 landmarks, in the crop
         tools.edge_target = self.edge_layer
         lay = QVBoxLayout(self)
         self.new_button = QPushButton("Face layer from head joints")
@@ -113,6 +114,7 @@ class FacePanel(QWidget):
         self._timer.timeout.connect(lambda: self.colorize(preview=True))
         tools.stroke_finished.connect(self._stroke_finished)
         window.session.document_replaced.connect(lambda _doc: setattr(self, "box", None))
+        window.session.document_replaced.connect(lambda _doc: setattr(self, "start_edges", None))
 
     def edge_layer(self) -> EdgeLayer | None:
         return next((l for l in self.window.session.doc.layers.of_kind("edge") if l.name == EDGE_NAME), None)
@@ -121,11 +123,14 @@ class FacePanel(QWidget):
         self.pen.setChecked(self.tools.tool == "edge_pen")
         self.eraser.setChecked(self.tools.tool == "edge_eraser")
 
-    def current_box(self):
+    def current_pose(self):
         doc = self.window.session.doc
         target = doc.pose_layer()
-        return face_box(target.poses[0] if target is not None and target.poses else doc.source_pose(),
-                        doc.width, doc.height)
+        return target.poses[0] if target is not None and target.poses else doc.source_pose()
+
+    def current_box(self):
+        doc = self.window.session.doc
+        return face_box(self.current_pose(), doc.width, doc.height)
 
     def make_layer(self) -> bool:
         doc = self.window.session.doc
@@ -136,11 +141,14 @@ class FacePanel(QWidget):
             return False
         self.box = box
         x0, y0, x1, y1 = box
-        from posestudio.engine.edit.face import sketch_for
+        from posestudio.core.face_edges import draw_face_edges
+        from posestudio.engine.edit.face import template_on_joints
 
-        # the engine's drawing rule: 68 landmarks drawn, so colorize reads them back
+        # 68 landmarks laid on the eyes and nose, drawn by the face layer's rule: colorize
+        # reads the artist's changes back from the strokes, starting from these
+        self.start_landmarks = template_on_joints(self.current_pose(), box)
         edges = np.zeros((doc.height, doc.width), np.uint8)
-        edges[y0:y1, x0:x1] = sketch_for(y1 - y0, x1 - x0)
+        edges[y0:y1, x0:x1] = draw_face_edges(self.start_landmarks, y1 - y0, x1 - x0)
         self.start_edges = edges.copy()
         layer = self.edge_layer()
         if layer is None:
@@ -183,11 +191,13 @@ class FacePanel(QWidget):
         x0, y0, x1, y1 = box
         base = current_picture(doc)
         crop = np.ascontiguousarray(base[y0:y1, x0:x1, :3])
-        own = self.reference is None and self.start_edges is not None and self.start_edges.shape == layer.data.shape
+        own = (self.reference is None and self.start_edges is not None and self.start_edges.shape == layer.data.shape
+               and box == self.box)  # fmt: skip
         req = Request(task="face", model=self.model.currentText(), source_image=crop,
                       edges=np.ascontiguousarray(layer.data[y0:y1, x0:x1]),
                       reference_image=self.reference if self.reference is not None else crop, label_set="face8",
-                      reference_edges=np.ascontiguousarray(self.start_edges[y0:y1, x0:x1]) if own else None)
+                      reference_edges=np.ascontiguousarray(self.start_edges[y0:y1, x0:x1]) if own else None,
+                      reference_landmarks=self.start_landmarks if own else None)
         return self.jobs.submit(req, "Face", lambda res: self._paste(res, box, base), preview=preview)
 
     def _paste(self, res, box, picture) -> None:

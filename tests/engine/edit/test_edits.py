@@ -143,11 +143,13 @@ def test_opened_mouth_changes_the_mouth_and_keeps_the_reference_colours(person):
     ref_img, _, _ = person("2_B")
     ref = cv2.resize(np.ascontiguousarray(ref_img[5:75, 90:160]), (160, 160), interpolation=cv2.INTER_CUBIC)
     pts = face.placed_template(160, 160)
-    opened = pts.copy()
-    c = opened[60:68].mean(0)
-    opened[60:68, 1] = c[1] + (opened[60:68, 1] - c[1]) * 4
-    same = face.colorize(crop, face.sketch_for(160, 160), ref)
-    out = face.colorize(crop, draw_face_edges(opened, 160, 160), ref)
+    opened = pts.copy()  # the artist opens the mouth: both lip contours taller
+    c = opened[48:68].mean(0)
+    opened[48:60, 1] = c[1] + (opened[48:60, 1] - c[1]) * 2.2
+    opened[60:68, 1] = c[1] + (opened[60:68, 1] - c[1]) * 3
+    # the reference face's landmarks: the template, laid where its face is in the crop
+    same = face.colorize(crop, face.sketch_for(160, 160), ref, reference_landmarks=pts)
+    out = face.colorize(crop, draw_face_edges(opened, 160, 160), ref, reference_landmarks=pts)
     mouth = np.zeros((160, 160), np.uint8)
     cv2.fillPoly(mouth, [np.round(opened[60:68]).astype(np.int32)], 1)
     mouth = mouth.astype(bool)
