@@ -86,6 +86,8 @@ def reference_parsing(args, ref, label_png):
     if ref is not None and m.shape != ref.shape[:2]:
         raise InputError(f"parsing map is {m.shape[1]}x{m.shape[0]}, the reference {ref.shape[1]}x{ref.shape[0]}",
                          args.reference_parsing)  # fmt: skip
+    if args.task == "attribute" and not m.any():
+        raise InputError("the reference parsing map shows no person", args.reference_parsing)
     return m
 
 

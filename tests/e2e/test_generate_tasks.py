@@ -143,3 +143,26 @@ def test_weight_free_edits_through_the_cli(tmp_path, samples_dir):
     assert r.returncode == 0, r.stderr
     src = np.array(Image.open(samples_dir / "2_A.jpg").convert("RGB"))
     assert (np.array(Image.open(tmp_path / "a.png")) != src).any(-1).sum() > 2000
+
+
+@pytest.mark.parametrize("problem", ["size", "no person", "range"])
+def test_bad_reference_or_parsing_is_one_line_naming_the_file(tmp_path, samples_dir, problem):
+    env = {**os.environ, "POSESTUDIO_HOME": str(tmp_path / "home")}
+    par = np.array(Image.open(samples_dir / "3_A_parsing.png"))
+    bad = tmp_path / "bad.png"
+    if problem == "size":
+        Image.fromarray(par[:200]).save(bad)
+    elif problem == "no person":
+        Image.fromarray(np.zeros_like(par)).save(bad)
+    else:
+        Image.fromarray(np.full_like(par, 40)).save(bad)
+    r = subprocess.run([sys.executable, "-m", "posestudio", "generate", "--task", "attribute", "--model", "puppet",
+                        "--source", str(samples_dir / "2_A.jpg"), "--source-pose", str(samples_dir / "keypoints.csv"),
+                        "--source-name", "2_A.jpg", "--source-parsing", str(samples_dir / "2_A_parsing.png"),
+                        "--reference", str(samples_dir / "3_A.jpg"), "--reference-parsing", str(bad),
+                        "--reference-pose", str(samples_dir / "keypoints.csv"), "--reference-name", "3_A.jpg",
+                        "--region", "upper clothes", "--out", str(tmp_path / "o.png")],
+                       env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and str(bad) in lines[0], r.stderr
+    assert not (tmp_path / "o.png").exists()
