@@ -59,9 +59,10 @@ def run_puppet(req: Request) -> Result:
     sp = req.source_pose or Pose.empty()
     tp = req.target_pose or sp
     same_pose = sp == tp
-    if req.task == "face":
+    if req.task == "face":  # no pose: the crop stays where it is (no flow, no warped body shown)
         image = face.colorize_request(req)
-        return Result(image, {}, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings)
+        _, layers = _identity(src, None)
+        return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings)
     if same_pose and req.task != "pose":
         # an edit in the source pose starts from the picture itself, bit for bit
         image, layers = _identity(src, req.source_parsing)

@@ -1,9 +1,9 @@
 """Face edge editing, SCM-Net's reference-based edge colorization
 (scmnet-face, docs/ARCHS_PARSING.md): a face layer holds an edge map (0
 background, 255 edge) drawn with a fixed-width pen and eraser; a reference
-face gives the colours; "Colorize" runs task ``face`` on the face crop and
-pastes the result back into the "Face result" layer (live after each stroke
-when asked).
+face gives the colours; "Colorize" runs task ``face`` on the face crop of the
+current result and pastes it back into the "Face result" layer (live after
+each stroke when asked).
 
 The crop comes from the head joints (nose, eyes, ears): a square around them,
 ``FACE_SCALE`` times their spread, clamped to the picture."""
@@ -79,7 +79,7 @@ class FacePanel(QWidget):
         tools.edge_target = self.edge_layer
         lay = QVBoxLayout(self)
         self.new_button = QPushButton("Face layer from head joints")
-        self.new_button.setToolTip("Crop the face from the head joints and start an edge layer (Canny edges)")
+        self.new_button.setToolTip("Crop the face from the head joints and start an edge layer (a face sketch on the eyes and nose)")
         self.new_button.clicked.connect(self.make_layer)
         lay.addWidget(self.new_button)
         row = QHBoxLayout()
