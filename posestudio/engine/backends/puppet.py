@@ -60,7 +60,8 @@ def run_puppet(req: Request) -> Result:
     tp = req.target_pose or sp
     same_pose = sp == tp
     if req.task == "face":  # no pose: the crop stays where it is (no flow, no warped body shown)
-        image = face.colorize_request(req)
+        image, more = face.colorize_request(req)
+        warnings += more
         _, layers = _identity(src, None)
         return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings)
     if same_pose and req.task != "pose":

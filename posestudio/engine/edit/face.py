@@ -19,6 +19,7 @@ import numpy as np
 from posestudio.core.face_edges import GROUPS, draw_face_edges
 from posestudio.errors import InputError
 
+MIN_CROP = 48  # px: smaller face crops have no readable landmarks
 # the template sits in this part of a face crop (x0, y0, x1, y1), fractions of the side
 TEMPLATE_BOX = (0.27, 0.22, 0.73, 0.78)
 
@@ -263,9 +264,15 @@ def colorize(photo: np.ndarray, sketch: np.ndarray, reference: np.ndarray | None
     return np.where(alpha[..., None] > 0, np.clip(np.rint(out), 0, 255), photo).astype(np.uint8)
 
 
-def colorize_request(req) -> np.ndarray:
-    """:func:`colorize` for an engine request (task ``face``)."""
+def colorize_request(req) -> tuple[np.ndarray, list[str]]:
+    """(image, warnings): :func:`colorize` for an engine request (task ``face``). A crop
+    under :data:`MIN_CROP` px comes back unchanged with a warning: its drawn contours
+    merge and no landmark can be read from them."""
     if req.edges is None:
         raise InputError("face colorization needs a face edge map (the face layer)")
-    return colorize(np.asarray(req.source_image), np.asarray(req.edges), req.reference_image,
-                    req.reference_edges, req.reference_landmarks)  # fmt: skip
+    photo = np.asarray(req.source_image)
+    if min(photo.shape[:2]) < MIN_CROP:
+        return photo.copy(), [f"the face crop is {photo.shape[1]}x{photo.shape[0]}: under {MIN_CROP} px the "
+                              "sketch's contours merge, so the face is left as it is"]  # fmt: skip
+    return colorize(photo, np.asarray(req.edges), req.reference_image, req.reference_edges,
+                    req.reference_landmarks), []  # fmt: skip
