@@ -29,6 +29,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--threads", type=int, default=0, help="CPU threads for torch / ONNX Runtime (default: theirs)"
     )
+    p.add_argument("--edit", choices=["garment", "attribute", "face", "parsing"],
+                   help="time a weight-free edit on the bundled real sample (default size 512x512)")
     p.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     p.set_defaults(func=run)
 
@@ -49,7 +51,11 @@ def run(args) -> int:
     from posestudio.engine import bench
 
     h, w = _size(args.size)
-    if args.arch is None and (args.model == "puppet" or args.backend == "puppet"):
+    if args.edit:
+        from posestudio.engine.edit.bench import bench_edit
+
+        res = bench_edit(args.edit, h or 512, w or 512, runs=args.runs or 5, warmup=args.warmup)
+    elif args.arch is None and (args.model == "puppet" or args.backend == "puppet"):
         res = bench.bench_puppet(h or 256, w or 176, runs=args.runs or 20, warmup=args.warmup)
     else:
         if args.arch:

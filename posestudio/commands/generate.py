@@ -39,6 +39,8 @@ def add_parser(sub) -> None:
     p.add_argument("--target-parsing", metavar="PNG", help="edited / target parsing map (garment task)")
     p.add_argument("--reference", metavar="IMG", help="reference image (texture transfer, face colours)")
     p.add_argument("--reference-parsing", metavar="PNG", help="parsing map of the reference image")
+    p.add_argument("--reference-pose", metavar="POSE", help="pose file of the reference person (attribute task)")
+    p.add_argument("--reference-name", metavar="NAME", help="row of a CSV / image of a COCO file for the reference pose")
     p.add_argument("--edges", metavar="PNG", help="face edge map (face task)")
     p.add_argument("--region", metavar="NAME", help="label name of the region to edit (e.g. 'upper clothes')")
     p.add_argument("--out", required=True, metavar="OUT.png", help="generated image at the source's size")
@@ -76,6 +78,19 @@ def read_pose(path: str, name: str | None):
     return ps.people[0]
 
 
+def reference_parsing(args, ref, label_png):
+    """The reference's parsing map, checked against the reference image's size."""
+    if not args.reference_parsing:
+        return None
+    m = label_png.read(args.reference_parsing, args.label_set)
+    if ref is not None and m.shape != ref.shape[:2]:
+        raise InputError(f"parsing map is {m.shape[1]}x{m.shape[0]}, the reference {ref.shape[1]}x{ref.shape[0]}",
+                         args.reference_parsing)  # fmt: skip
+    if args.task == "attribute" and not m.any():
+        raise InputError("the reference parsing map shows no person", args.reference_parsing)
+    return m
+
+
 def run(args) -> int:
     import numpy as np
     from PIL import Image
@@ -103,12 +118,14 @@ def run(args) -> int:
             )
         return m
 
+    ref = read_image(args.reference) if args.reference else None
     req = Request(
         task=args.task, model=args.model, source_image=src, source_pose=sp, target_pose=tp,
         source_parsing=parsing(args.source_parsing), label_set=args.label_set,
         target_parsing=parsing(args.target_parsing),
-        reference_image=read_image(args.reference) if args.reference else None,
-        reference_parsing=label_png.read(args.reference_parsing, args.label_set) if args.reference_parsing else None,
+        reference_image=ref,
+        reference_parsing=reference_parsing(args, ref, label_png),
+        reference_pose=read_pose(args.reference_pose, args.reference_name) if args.reference_pose else None,
         edges=np.array(Image.open(args.edges).convert("L")) if args.edges else None,
         region=args.region,
     )  # fmt: skip
@@ -123,6 +140,8 @@ def run(args) -> int:
             raise InputError(str(exc)) from None
     finally:
         eng.shutdown()
+    if res.errors:  # an edit that cannot be done is no success, whatever else was done
+        raise InputError(res.errors[0], args.target_parsing)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(res.image).save(out)

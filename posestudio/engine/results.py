@@ -29,7 +29,10 @@ class Request:
     target_parsing: np.ndarray | None = None
     reference_image: np.ndarray | None = None
     reference_parsing: np.ndarray | None = None
+    reference_pose: Pose | None = None  # the reference person's pose, in the reference image's pixels
     edges: np.ndarray | None = None
+    reference_edges: np.ndarray | None = None  # the reference face's own edge map (face task)
+    reference_landmarks: np.ndarray | None = None  # its 68 landmarks (68, 2), when known (face task)
     region: str | None = None
     preview: bool = False
 
@@ -61,7 +64,8 @@ class Result:
     """``image`` is uint8 HxWx3 at the source canvas size; ``layers`` holds named
     intermediates an artist may show (flow HxWx2, visibility HxW, parsing HxW …);
     ``raw`` the model's own output before paste-back (float32 (1,3,h,w) in [-1, 1])
-    when a trained model made the image."""
+    when a trained model made the image; ``errors`` the parts of the edit that
+    could not be done (the image holds the rest)."""
 
     image: np.ndarray
     layers: dict[str, np.ndarray] = field(default_factory=dict)
@@ -71,3 +75,5 @@ class Result:
     device: str = "cpu"
     warnings: list[str] = field(default_factory=list)
     raw: np.ndarray | None = None
+    # what the artist asked that could not be done (a label nobody shows): the CLI exits 2 on it
+    errors: list[str] = field(default_factory=list)

@@ -119,3 +119,50 @@ def test_a_model_cannot_run_a_task_it_does_not_serve(home, samples_dir):
     r, *_ = generate(home, s, "--task", "attribute", "--model", "rnd-pona", "--source", s / "2_A.jpg",
                      "--source-name", "2_A.jpg", "--target-name", "2_A.jpg", "--region", "pants", name="bad")
     assert r.returncode == 2 and "rnd-pona" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_weight_free_edits_through_the_cli(tmp_path, samples_dir):
+    """The puppet engine's edits: a label nobody shows is exit 2 with one line; the
+    attribute transfer changes the picture (it used to return the source, exit 0)."""
+    env = {**os.environ, "POSESTUDIO_HOME": str(tmp_path / "home")}
+    par = np.array(Image.open(samples_dir / "2_A_parsing.png"))
+    skirt = par.copy()
+    skirt[par == 4] = 5  # jeans -> skirt: neither 2_A nor a reference shows one
+    Image.fromarray(skirt).save(tmp_path / "skirt.png")
+    base = [sys.executable, "-m", "posestudio", "generate", "--model", "puppet", "--source", str(samples_dir / "2_A.jpg"),
+            "--source-pose", str(samples_dir / "keypoints.csv"), "--source-name", "2_A.jpg",
+            "--source-parsing", str(samples_dir / "2_A_parsing.png")]  # fmt: skip
+    r = subprocess.run([*base, "--task", "garment", "--target-parsing", str(tmp_path / "skirt.png"),
+                        "--out", str(tmp_path / "s.png")], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "skirt" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = subprocess.run([*base, "--task", "attribute", "--reference", str(samples_dir / "3_A.jpg"),
+                        "--reference-parsing", str(samples_dir / "3_A_parsing.png"),
+                        "--reference-pose", str(samples_dir / "keypoints.csv"), "--reference-name", "3_A.jpg",
+                        "--region", "upper clothes", "--out", str(tmp_path / "a.png")],
+                       env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    src = np.array(Image.open(samples_dir / "2_A.jpg").convert("RGB"))
+    assert (np.array(Image.open(tmp_path / "a.png")) != src).any(-1).sum() > 2000
+
+
+@pytest.mark.parametrize("problem", ["size", "no person", "range"])
+def test_bad_reference_or_parsing_is_one_line_naming_the_file(tmp_path, samples_dir, problem):
+    env = {**os.environ, "POSESTUDIO_HOME": str(tmp_path / "home")}
+    par = np.array(Image.open(samples_dir / "3_A_parsing.png"))
+    bad = tmp_path / "bad.png"
+    if problem == "size":
+        Image.fromarray(par[:200]).save(bad)
+    elif problem == "no person":
+        Image.fromarray(np.zeros_like(par)).save(bad)
+    else:
+        Image.fromarray(np.full_like(par, 40)).save(bad)
+    r = subprocess.run([sys.executable, "-m", "posestudio", "generate", "--task", "attribute", "--model", "puppet",
+                        "--source", str(samples_dir / "2_A.jpg"), "--source-pose", str(samples_dir / "keypoints.csv"),
+                        "--source-name", "2_A.jpg", "--source-parsing", str(samples_dir / "2_A_parsing.png"),
+                        "--reference", str(samples_dir / "3_A.jpg"), "--reference-parsing", str(bad),
+                        "--reference-pose", str(samples_dir / "keypoints.csv"), "--reference-name", "3_A.jpg",
+                        "--region", "upper clothes", "--out", str(tmp_path / "o.png")],
+                       env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and str(bad) in lines[0], r.stderr
+    assert not (tmp_path / "o.png").exists()

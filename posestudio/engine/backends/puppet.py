@@ -1,21 +1,23 @@
 """The puppet warp as a backend, and the weight-free answer to every task.
 
 pose: :func:`posestudio.engine.puppet.puppet_warp`; parsing: the source
-parsing map carried along the puppet flow (nearest neighbour); garment: the
-warp, then every pixel whose label the artist changed is refilled from the
-nearest source pixel of its new label (texture extension); face / attribute:
-the warp alone, with a warning that no trained model is installed.
+parsing map carried along the puppet flow; garment, attribute, face: the
+warp (or, for equal poses, the picture itself), then the edit of
+:mod:`posestudio.engine.edit` (garment repaint, attribute transfer, face
+colorization). A photo without a parsing map gets a first one estimated
+from the person (:func:`posestudio.engine.edit.parsing.estimate`).
 """
 
 from __future__ import annotations
 
 import time
 
-import cv2
 import numpy as np
 
 from posestudio.core import labels
 from posestudio.core.pose import Pose
+from posestudio.engine.edit import attribute, face, garment
+from posestudio.engine.edit import parsing as person_parsing
 from posestudio.engine.puppet import puppet_warp
 from posestudio.engine.results import Request, Result
 
@@ -40,64 +42,59 @@ class PuppetBackend:
         return out
 
 
-def repaint_regions(
-    image: np.ndarray, have: np.ndarray, want: np.ndarray, reference=None, reference_parsing=None
-):
-    """Weight-free garment edit: pixels whose label changes from ``have`` to ``want``
-    take the colour of the nearest pixel that already carries the wanted label
-    (in the image, else in the reference image, else the background fill)."""
-    out = image.copy()
-    changed = have != want
-    for lab in np.unique(want[changed]):
-        todo = changed & (want == lab)
-        donor_img, donor = image, (have == lab) & ~changed
-        if not donor.any() and reference is not None and reference_parsing is not None:
-            donor_img = cv2.resize(reference, image.shape[1::-1], interpolation=cv2.INTER_AREA)
-            rp = cv2.resize(
-                reference_parsing.astype(np.uint8), image.shape[1::-1], interpolation=cv2.INTER_NEAREST
-            )
-            donor = rp == lab
-        if not donor.any():
-            continue
-        _, idx = cv2.distanceTransformWithLabels((~donor).astype(np.uint8), cv2.DIST_L2, 5,
-                                                 labelType=cv2.DIST_LABEL_PIXEL)  # fmt: skip
-        ys, xs = np.nonzero(donor)
-        lut_y = np.zeros(idx.max() + 1, np.intp)
-        lut_x = np.zeros(idx.max() + 1, np.intp)
-        lut_y[idx[ys, xs]], lut_x[idx[ys, xs]] = ys, xs
-        ty, tx = np.nonzero(todo)
-        k = idx[ty, tx]
-        out[ty, tx] = donor_img[lut_y[k], lut_x[k]]
-    return out
+def _identity(src: np.ndarray, parsing: np.ndarray | None):
+    """What the warp gives for equal poses: the picture and its parsing, untouched."""
+    h, w = src.shape[:2]
+    vis = np.zeros((h, w), np.float32) if parsing is None else (np.asarray(parsing) > 0).astype(np.float32)
+    return src.copy(), {"flow": np.zeros((h, w, 2), np.float32), "visibility": vis}
 
 
 def run_puppet(req: Request) -> Result:
-    """Answer any request with the puppet warp (see the module docstring)."""
+    """Answer any request weight-free (see the module docstring): the pose warp,
+    then the edit the task asks for (:mod:`posestudio.engine.edit`)."""
     t0 = time.perf_counter()
     warnings: list[str] = []
+    errors: list[str] = []
     src = np.asarray(req.source_image)
-    H, W = src.shape[:2]
     sp = req.source_pose or Pose.empty()
     tp = req.target_pose or sp
-    w = puppet_warp(src, sp, tp, req.source_parsing, req.label_set)
-    warnings += w.warnings
-    layers: dict[str, np.ndarray] = {"flow": w.flow, "visibility": w.visibility}
-    image = w.image
-    if w.parsing is not None:
-        layers["parsing"] = w.parsing
+    same_pose = sp == tp
+    if req.task == "face":  # no pose: the crop stays where it is (no flow, no warped body shown)
+        image, more = face.colorize_request(req)
+        warnings += more
+        _, layers = _identity(src, None)
+        return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings)
+    if same_pose and req.task != "pose":
+        # an edit in the source pose starts from the picture itself, bit for bit
+        image, layers = _identity(src, req.source_parsing)
+        parsing = None if req.source_parsing is None else np.asarray(req.source_parsing)
+    else:
+        w = puppet_warp(src, sp, tp, req.source_parsing, req.label_set)
+        warnings += w.warnings
+        image, layers, parsing = w.image, {"flow": w.flow, "visibility": w.visibility}, w.parsing
+    if parsing is not None:
+        layers["parsing"] = parsing
     if req.task == "parsing":
-        if w.parsing is None:
+        if parsing is None:
             warnings.append("no source parsing map: nothing to carry to the target pose")
         else:
-            image = labels.colorize(w.parsing, req.label_set)
+            image = labels.colorize(parsing, req.label_set)
     elif req.task == "garment":
         if req.target_parsing is None:
             warnings.append("garment editing needs an edited target parsing map; returned the pose warp")
         else:
-            have = w.parsing if w.parsing is not None else np.zeros((H, W), np.uint8)
             want = np.asarray(req.target_parsing)
-            image = repaint_regions(image, have, want, req.reference_image, req.reference_parsing)
+            if parsing is None:
+                parsing = person_parsing.estimate(image, tp, req.label_set)
+            look = dict(reference=req.reference_image, reference_parsing=req.reference_parsing,
+                        others=[(src, req.source_parsing)])
+            missing = garment.missing_labels(image, parsing, want, req.label_set, **look)
+            if missing:  # the rest of the edit is done; the CLI exits 2, the panel says so
+                errors.append(garment.missing_message(missing))
+            image = garment.repaint(image, parsing, want, req.label_set, on_missing="skip", **look)
             layers["parsing"] = want
-    elif req.task in ("face", "attribute"):
-        warnings.append(f"no trained {req.task} model is installed: the puppet warp only moves the pose")
-    return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings)
+    elif req.task == "attribute":
+        if parsing is None:
+            parsing = person_parsing.estimate(image, tp, req.label_set)
+        image, layers["parsing"] = attribute.transfer_request(req, image, parsing, tp)
+    return Result(image, layers, time.perf_counter() - t0, "puppet", "puppet", "cpu", warnings, errors=errors)

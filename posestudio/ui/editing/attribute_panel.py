@@ -21,6 +21,7 @@ class AttributePanel(QWidget):
         self.window, self.jobs = window, jobs
         self.reference_image: np.ndarray | None = None
         self.reference_parsing: np.ndarray | None = None
+        self.reference_pose = None
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.region = QComboBox()
@@ -39,6 +40,10 @@ class AttributePanel(QWidget):
         self.transfer_button = QPushButton("Transfer attribute")
         self.transfer_button.clicked.connect(self.transfer)
         lay.addWidget(self.transfer_button)
+        self.message = QLabel("")  # why a transfer cannot be done, in the panel itself
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b")
+        lay.addWidget(self.message)
         lay.addStretch(1)
         self.refresh()
 
@@ -59,13 +64,17 @@ class AttributePanel(QWidget):
         if path:
             self.load_reference(path)
 
-    def load_reference(self, image_path, parsing_path=None) -> bool:
+    def load_reference(self, image_path, parsing_path=None, pose_path=None) -> bool:
+        """The reference picture, its parsing and its pose (``pose_path``, else
+        ``<name>.json`` beside the picture, else the picture's row of a
+        ``keypoints.csv`` / ``annotations.csv`` beside it)."""
         from posestudio.errors import InputError
 
         layer = self.parsing_layer()
         try:
             self.reference_image, self.reference_parsing, text = read_reference(
                 image_path, parsing_path, getattr(layer, "label_set", "spt10"))
+            self.reference_pose = reference_pose(image_path, pose_path)
         except InputError as exc:
             self.window.show_error(str(exc))
             return False
@@ -90,8 +99,34 @@ class AttributePanel(QWidget):
         req = Request(task="attribute", model=self.model.currentText(), **inputs,
                       source_parsing=layer.data.astype(np.int64), label_set=layer.label_set,
                       reference_image=self.reference_image, reference_parsing=self.reference_parsing,
-                      region=self.region.currentText())
-        return self.jobs.submit(req, "Attribute", self._done)
+                      region=self.region.currentText(), reference_pose=self.reference_pose)
+        return self.jobs.submit(req, "Attribute", self._done, on_error=self.message.setText)
 
     def _done(self, res) -> None:
+        self.message.setText("")
         put_full_size_result(self.window, RESULT_NAME, res)
+
+
+def reference_pose(image_path, pose_path=None):
+    """The reference person's pose (see ``AttributePanel.load_reference``); InputError when none is found."""
+    from pathlib import Path
+
+    from posestudio.core.formats import read_poses
+    from posestudio.errors import InputError
+
+    image_path = Path(image_path)
+    if pose_path is not None:
+        candidates = [(Path(pose_path), None)]
+    else:
+        candidates = [(image_path.with_suffix(".json"), None)] + [
+            (image_path.with_name(n), image_path.name) for n in ("keypoints.csv", "annotations.csv")]
+    for path, name in candidates:
+        if path.is_file():
+            try:
+                people = read_poses(path, name=name).people
+            except InputError:
+                continue
+            if people:
+                return people[0]
+    raise InputError("no pose for the reference person (put an OpenPose .json or keypoints.csv beside it)",
+                     image_path)

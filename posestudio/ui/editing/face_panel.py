@@ -1,9 +1,9 @@
 """Face edge editing, SCM-Net's reference-based edge colorization
 (scmnet-face, docs/ARCHS_PARSING.md): a face layer holds an edge map (0
 background, 255 edge) drawn with a fixed-width pen and eraser; a reference
-face gives the colours; "Colorize" runs task ``face`` on the face crop and
-pastes the result back into the "Face result" layer (live after each stroke
-when asked).
+face gives the colours; "Colorize" runs task ``face`` on the face crop of the
+current result and pastes it back into the "Face result" layer (live after
+each stroke when asked).
 
 The crop comes from the head joints (nose, eyes, ears): a square around them,
 ``FACE_SCALE`` times their spread, clamped to the picture."""
@@ -56,16 +56,30 @@ def face_box(pose, width: int, height: int) -> tuple[int, int, int, int] | None:
     return x0, y0, x0 + int(side), y0 + int(side)
 
 
+def current_picture(doc) -> np.ndarray:
+    """What the face lands on: the topmost result layer of the picture's size (a
+    posed or repainted result), else the picture itself."""
+    from posestudio.core.layers import ResultLayer
+
+    for layer in reversed(list(doc.layers)):
+        if (isinstance(layer, ResultLayer) and layer.name != RESULT_NAME and getattr(layer, "visible", True)
+                and layer.data.shape[:2] == (doc.height, doc.width)):
+            return layer.data
+    return doc.image_layer().data
+
+
 class FacePanel(QWidget):
     def __init__(self, window, jobs, tools):
         super().__init__()
         self.window, self.jobs, self.tools = window, jobs, tools
         self.reference: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None
+        self.start_edges: np.ndarray | None = None  # the sketch as made: the photo's own face shape
+        self.start_landmarks: np.ndarray | None = None  # its 68 landmarks, in the crop
         tools.edge_target = self.edge_layer
         lay = QVBoxLayout(self)
         self.new_button = QPushButton("Face layer from head joints")
-        self.new_button.setToolTip("Crop the face from the head joints and start an edge layer (Canny edges)")
+        self.new_button.setToolTip("Crop the face from the head joints and start an edge layer (a face sketch on the eyes and nose)")
         self.new_button.clicked.connect(self.make_layer)
         lay.addWidget(self.new_button)
         row = QHBoxLayout()
@@ -100,6 +114,7 @@ class FacePanel(QWidget):
         self._timer.timeout.connect(lambda: self.colorize(preview=True))
         tools.stroke_finished.connect(self._stroke_finished)
         window.session.document_replaced.connect(lambda _doc: setattr(self, "box", None))
+        window.session.document_replaced.connect(lambda _doc: setattr(self, "start_edges", None))
 
     def edge_layer(self) -> EdgeLayer | None:
         return next((l for l in self.window.session.doc.layers.of_kind("edge") if l.name == EDGE_NAME), None)
@@ -108,11 +123,14 @@ class FacePanel(QWidget):
         self.pen.setChecked(self.tools.tool == "edge_pen")
         self.eraser.setChecked(self.tools.tool == "edge_eraser")
 
-    def current_box(self):
+    def current_pose(self):
         doc = self.window.session.doc
         target = doc.pose_layer()
-        return face_box(target.poses[0] if target is not None and target.poses else doc.source_pose(),
-                        doc.width, doc.height)
+        return target.poses[0] if target is not None and target.poses else doc.source_pose()
+
+    def current_box(self):
+        doc = self.window.session.doc
+        return face_box(self.current_pose(), doc.width, doc.height)
 
     def make_layer(self) -> bool:
         doc = self.window.session.doc
@@ -123,9 +141,15 @@ class FacePanel(QWidget):
             return False
         self.box = box
         x0, y0, x1, y1 = box
-        grey = cv2.cvtColor(np.ascontiguousarray(image.data[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+        from posestudio.core.face_edges import draw_face_edges
+        from posestudio.engine.edit.face import template_on_joints
+
+        # 68 landmarks laid on the eyes and nose, drawn by the face layer's rule: colorize
+        # reads the artist's changes back from the strokes, starting from these
+        self.start_landmarks = template_on_joints(self.current_pose(), box)
         edges = np.zeros((doc.height, doc.width), np.uint8)
-        edges[y0:y1, x0:x1] = cv2.Canny(cv2.GaussianBlur(grey, (3, 3), 0), 60, 140)
+        edges[y0:y1, x0:x1] = draw_face_edges(self.start_landmarks, y1 - y0, x1 - x0)
+        self.start_edges = edges.copy()
         layer = self.edge_layer()
         if layer is None:
             layer = EdgeLayer(EDGE_NAME, edges)
@@ -165,11 +189,16 @@ class FacePanel(QWidget):
         if box is None:
             return None
         x0, y0, x1, y1 = box
-        crop = np.ascontiguousarray(image.data[y0:y1, x0:x1, :3])
+        base = current_picture(doc)
+        crop = np.ascontiguousarray(base[y0:y1, x0:x1, :3])
+        own = (self.reference is None and self.start_edges is not None and self.start_edges.shape == layer.data.shape
+               and box == self.box)  # fmt: skip
         req = Request(task="face", model=self.model.currentText(), source_image=crop,
                       edges=np.ascontiguousarray(layer.data[y0:y1, x0:x1]),
-                      reference_image=self.reference if self.reference is not None else crop, label_set="face8")
-        return self.jobs.submit(req, "Face", lambda res: self._paste(res, box, image.data), preview=preview)
+                      reference_image=self.reference if self.reference is not None else crop, label_set="face8",
+                      reference_edges=np.ascontiguousarray(self.start_edges[y0:y1, x0:x1]) if own else None,
+                      reference_landmarks=self.start_landmarks if own else None)
+        return self.jobs.submit(req, "Face", lambda res: self._paste(res, box, base), preview=preview)
 
     def _paste(self, res, box, picture) -> None:
         x0, y0, x1, y1 = box

@@ -56,6 +56,11 @@ class GarmentPanel(QWidget):
         self.reference_label = QLabel("No reference: textures come from this picture")
         self.reference_label.setWordWrap(True)
         lay.addWidget(self.reference_label)
+        self.message = QLabel("")  # what stops an edit (a label nobody shows) is said here, in the panel
+        self.message.setObjectName("garment_message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b")
+        lay.addWidget(self.message)
         self.generate_button = QPushButton("3. Generate appearance")
         self.generate_button.clicked.connect(lambda: self.generate(preview=False))
         lay.addWidget(self.generate_button)
@@ -150,9 +155,10 @@ class GarmentPanel(QWidget):
                       source_parsing=None if src is None else src.data.astype(np.int64),
                       target_parsing=target.data.astype(np.int64), label_set=target.label_set,
                       reference_image=self.reference_image, reference_parsing=self.reference_parsing)
-        return self.jobs.submit(req, "Garment", self._generated, preview=preview)
+        return self.jobs.submit(req, "Garment", self._generated, preview=preview, on_error=self.message.setText)
 
     def _generated(self, res) -> None:
+        self.message.setText("\n".join(getattr(res, "errors", []) or []))
         put_full_size_result(self.window, RESULT_NAME, res)
 
     def _stroke_finished(self, layer_id: str) -> None:

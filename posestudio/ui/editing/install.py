@@ -144,7 +144,18 @@ def install_editing_tools(window) -> None:
     actions["add_keyframe"] = _action(window, "Add &Keyframe Here", "Shift+K", "Store the pose at the playhead frame")
     actions["add_keyframe"].triggered.connect(timeline.add_key)
 
+    from posestudio.ui.editing import parsing_layers
+
+    actions["new_parsing_layer"] = _action(window, "New &Empty Layer", "",
+                                           "Add an all-background parsing layer to paint garments on")
+    actions["new_parsing_layer"].triggered.connect(lambda: parsing_layers.new_empty_layer(window))
+    actions["parsing_from_photo"] = _action(window, "Parsing Map from &Photo", "",
+                                            "Estimate a first parsing map from the picture and its pose")
+    actions["parsing_from_photo"].triggered.connect(lambda: parsing_layers.layer_from_photo(window))
     menu = _menu(window, "&Parsing")
+    menu.addAction(actions["new_parsing_layer"])
+    menu.addAction(actions["parsing_from_photo"])
+    menu.addSeparator()
     for name in TOOL_SPECS:
         menu.addAction(actions["tool_" + name])
     menu.addSeparator()

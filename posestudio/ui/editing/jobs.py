@@ -23,6 +23,7 @@ class EditingJobs(QObject):
         self.bridge.finished.connect(self._done)
         self.bridge.failed.connect(self._failed)
         self._callbacks: dict[int, object] = {}
+        self._errors: dict[int, object] = {}
         self._serial = 0
         self.latest: dict[str, int] = {}  # panel -> serial of its newest request (older previews are stale)
 
@@ -36,10 +37,13 @@ class EditingJobs(QObject):
         self.follow_preferences()
         return self.bridge.engine()
 
-    def submit(self, request, panel: str, callback, preview: bool = False):
+    def submit(self, request, panel: str, callback, preview: bool = False, on_error=None):
+        """``on_error(message)``, when given, shows a failure in the panel itself."""
         self.follow_preferences()
         self._serial += 1
         self._callbacks[self._serial] = callback
+        if on_error is not None:
+            self._errors[self._serial] = on_error
         self.latest[panel] = self._serial
         request.preview = preview
         self.window.statusBar().showMessage(f"{panel}: generating…", 3000)
@@ -52,6 +56,7 @@ class EditingJobs(QObject):
 
     def _done(self, res, meta) -> None:
         cb = self._callbacks.pop(meta["serial"], None)
+        self._errors.pop(meta["serial"], None)
         if cb is None or meta.get("doc") != id(self.window.session.doc):
             return
         if meta.get("preview") and self.latest.get(meta["panel"]) != meta["serial"]:
@@ -64,6 +69,9 @@ class EditingJobs(QObject):
 
     def _failed(self, message: str, meta) -> None:
         self._callbacks.pop(meta.get("serial"), None)
+        on_error = self._errors.pop(meta.get("serial"), None)
+        if on_error is not None:
+            on_error(message)
         if meta.get("preview"):
             self.window.statusBar().showMessage(f"{meta.get('panel')}: {message}", 6000)
         else:
