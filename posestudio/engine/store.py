@@ -9,8 +9,10 @@ Weights are safetensors only: pickles are never loaded from the store.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
+import threading
 from pathlib import Path
 
 from posestudio import paths
@@ -31,10 +33,32 @@ def folders() -> list[Path]:
     return [paths.models_dir(), paths.shipped_models_dir()]
 
 
-def list_cards(task: str | None = None, errors: list[str] | None = None) -> list[ModelCard]:
-    """All readable cards (for ``task`` when given). Unreadable cards are skipped,
-    with their one-line error appended to ``errors``."""
+# (folders, their mtimes) -> (cards, errors): one scan per change of the folders, not per preview
+_listing: tuple[tuple, list[ModelCard], list[str]] | None = None
+_listing_lock = threading.Lock()
+
+
+def _folder_stamp() -> tuple:
+    stamp = []
+    for folder in folders():
+        try:
+            stamp.append((str(folder), folder.stat().st_mtime_ns))
+        except OSError:
+            stamp.append((str(folder), None))
+    return tuple(stamp)
+
+
+def forget() -> None:
+    """Drop the cached listing (install/remove call it; edits that keep the folder's
+    mtime, e.g. a card rewritten within one clock tick, need it too)."""
+    global _listing
+    with _listing_lock:
+        _listing = None
+
+
+def _scan() -> tuple[list[ModelCard], list[str]]:
     seen: dict[str, ModelCard] = {}
+    errors: list[str] = []
     for folder in folders():
         if not folder.is_dir():
             continue
@@ -42,12 +66,29 @@ def list_cards(task: str | None = None, errors: list[str] | None = None) -> list
             try:
                 card = ModelCard.load(f)
             except (InputError, OSError, TypeError, ValueError) as exc:
-                if errors is not None:
-                    errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
+                errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
                 continue
-            if card.name not in seen and (task is None or card.serves(task)):
-                seen[card.name] = card
-    return list(seen.values())
+            seen.setdefault(card.name, card)
+    return list(seen.values()), errors
+
+
+def list_cards(task: str | None = None, errors: list[str] | None = None) -> list[ModelCard]:
+    """All readable cards (for ``task`` when given). Unreadable cards are skipped,
+    with their one-line error appended to ``errors``. The folders are scanned again
+    only when one of their mtimes changed (or after :func:`forget`); callers get
+    copies, so changing a card never changes the cache."""
+    global _listing
+    stamp = _folder_stamp()
+    with _listing_lock:
+        cached = _listing
+    if cached is None or cached[0] != stamp:
+        cards, errs = _scan()
+        cached = (stamp, cards, errs)
+        with _listing_lock:
+            _listing = cached
+    if errors is not None:
+        errors.extend(cached[2])
+    return [copy.deepcopy(c) for c in cached[1] if task is None or c.serves(task)]
 
 
 def find(name: str) -> ModelCard:
@@ -143,6 +184,7 @@ def _install(card: ModelCard, folder: Path, force: bool, write_weights) -> Model
     card.weights = weights.name
     card.sha256 = sha256(weights)
     card.save(card_path)
+    forget()
     return card
 
 
@@ -321,6 +363,7 @@ def remove(name: str) -> list[Path]:
         if p is not None and p.exists():
             p.unlink()
             gone.append(p)
+    forget()
     for p in onnx_cache_dir().glob(f"{name}.*"):
         p.unlink()
         gone.append(p)
