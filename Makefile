@@ -37,6 +37,8 @@ TASKS       ?= pose garment face
 POSE_STEPS  ?= 3300
 GARMENT_STEPS ?= 1500
 FACE_STEPS  ?= 1100
+# the real-photo record auto needs (eval --realpairs; research data: evaluated on, never trained on)
+REALPAIRS   ?= ../shared/samples/realpairs
 size_pose    := 128x88
 size_garment := 128x88
 size_face    := 128x128
@@ -50,4 +52,6 @@ default-models: $(STAMP)
 	    --json runs/refine-$$t/eval.json --grid docs/models_refine_$$t.png && \
 	  $(VENV)/bin/posestudio models import runs/refine-$$t --name refine-$$t-synth --into models --force \
 	    --eval-json runs/refine-$$t/eval.json --licence MIT || exit 1; \
+	  if [ $$t = pose ]; then $(PY) -m posestudio eval refine-pose-synth --realpairs --data $(REALPAIRS) --record \
+	    || exit 1; fi; \
 	done

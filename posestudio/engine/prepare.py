@@ -22,7 +22,6 @@ from posestudio.core import labels
 from posestudio.core.pose import Pose, body_mask, heatmaps
 from posestudio.engine.results import Request
 
-
 # a pixel the engine moved by more than this (any channel) is one it changed; smaller
 # differences are resampling and feathering, not a change of the picture
 CHANGED_LEVEL = 12

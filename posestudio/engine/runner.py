@@ -24,7 +24,6 @@ from posestudio.engine.cards import ModelCard, default_verdict, puppet_card
 from posestudio.engine.results import Request, Result
 from posestudio.errors import InputError
 
-
 # tasks whose refiners may only touch what the engine changed (a face refiner redraws the
 # face from its edge map where the engine changed nothing, so it is not confined)
 CONFINED_TASKS = ("pose", "garment")

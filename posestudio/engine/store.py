@@ -33,19 +33,22 @@ def folders() -> list[Path]:
     return [paths.models_dir(), paths.shipped_models_dir()]
 
 
-# (folders, their mtimes) -> (cards, errors): one scan per change of the folders, not per preview
-_listing: tuple[tuple, list[ModelCard], list[str]] | None = None
+# (folders + card files, their mtimes) -> (cards, errors): one scan per change, not per preview
+_listing: tuple[tuple, list[ModelCard], list[str], list[Path]] | None = None
 _listing_lock = threading.Lock()
 
 
-def _folder_stamp() -> tuple:
-    stamp = []
-    for folder in folders():
-        try:
-            stamp.append((str(folder), folder.stat().st_mtime_ns))
-        except OSError:
-            stamp.append((str(folder), None))
-    return tuple(stamp)
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _stamp(files: list[Path]) -> tuple:
+    """The folders' mtimes (a card added, removed or replaced) and the known card files'
+    (a card rewritten in place): a few stat calls, no directory listing, no JSON."""
+    return (tuple((str(f), _mtime(f)) for f in folders()), tuple(_mtime(f) for f in files))
 
 
 def forget() -> None:
@@ -56,34 +59,36 @@ def forget() -> None:
         _listing = None
 
 
-def _scan() -> tuple[list[ModelCard], list[str]]:
+def _scan() -> tuple[list[ModelCard], list[str], list[Path]]:
     seen: dict[str, ModelCard] = {}
     errors: list[str] = []
+    files: list[Path] = []
     for folder in folders():
         if not folder.is_dir():
             continue
         for f in sorted(folder.glob("*" + CARD_SUFFIX)):
+            files.append(f)
             try:
                 card = ModelCard.load(f)
             except (InputError, OSError, TypeError, ValueError) as exc:
                 errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
                 continue
             seen.setdefault(card.name, card)
-    return list(seen.values()), errors
+    return list(seen.values()), errors, files
 
 
 def list_cards(task: str | None = None, errors: list[str] | None = None) -> list[ModelCard]:
     """All readable cards (for ``task`` when given). Unreadable cards are skipped,
-    with their one-line error appended to ``errors``. The folders are scanned again
-    only when one of their mtimes changed (or after :func:`forget`); callers get
-    copies, so changing a card never changes the cache."""
+    with their one-line error appended to ``errors``. The folders are read again only
+    when a folder's or a card file's mtime changed (or after :func:`forget`); callers
+    get copies, so changing a card never changes the cache."""
     global _listing
-    stamp = _folder_stamp()
     with _listing_lock:
         cached = _listing
-    if cached is None or cached[0] != stamp:
-        cards, errs = _scan()
-        cached = (stamp, cards, errs)
+    if cached is None or cached[0] != _stamp(cached[3]):
+        stamp = _stamp([])  # taken before the scan: a change during it triggers the next one
+        cards, errs, files = _scan()
+        cached = ((stamp[0], tuple(_mtime(f) for f in files)), cards, errs, files)
         with _listing_lock:
             _listing = cached
     if errors is not None:
