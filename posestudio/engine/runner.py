@@ -148,10 +148,13 @@ class Runner:
     def run(self, req: Request) -> Result:
         req.validate()
         card = self.card_for(req)
+        unchanged = req.task == "pose" and req.source_pose == req.target_pose
         if card.is_puppet:
-            return self.engine_answer(req)
-        if req.task == "pose" and req.source_pose == req.target_pose:
-            # nothing to move: the photo itself, never a model's re-rendering of it
+            res = self.engine_answer(req)
+            if unchanged:  # the engine's layers stay; its picture is the photo itself
+                res.image = np.array(req.source_image, np.uint8, copy=True)
+            return res
+        if unchanged:  # nothing to move: the photo itself, never a model's re-rendering of it
             image = np.array(req.source_image, np.uint8, copy=True)
             return Result(image, {}, 0.0, card.name, "unchanged", "cpu", [])
         backend = self.backend_pref
