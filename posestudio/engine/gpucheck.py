@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 FULL = {"preset": "full", "batch": 16, "runs": 30, "warmup": 5, "engine_size": 1024, "engine_runs": 10}
-SHORT = {"preset": "tiny", "batch": 2, "runs": 2, "warmup": 1, "engine_size": 128, "engine_runs": 2}
+SHORT = {"preset": "tiny", "batch": 2, "runs": 3, "warmup": 2, "engine_size": 128, "engine_runs": 2}
 GPU_PROVIDERS = (("onnx-cuda", "CUDAExecutionProvider"), ("onnx-tensorrt", "TensorrtExecutionProvider"))
 
 
