@@ -147,3 +147,12 @@ def test_eval_realpairs_matches_the_measure_and_records_it_in_a_card(realpairs_d
     assert row["ssim"] == pytest.approx(np.mean(ss), abs=1e-4) and row["psnr"] == pytest.approx(np.mean(ps), abs=1e-3)
     assert row["identity"]["pass"] and row["locality"]["photos"] == 2
     assert "| puppet |" in capsys.readouterr().out
+
+
+def test_eval_realpairs_on_a_folder_that_is_not_one_is_one_line_and_exit_2(tmp_path, capsys):
+    from posestudio.cli import main
+
+    (tmp_path / "images").mkdir()
+    assert main(["eval", "puppet", "--realpairs", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(tmp_path) in err and "real-pairs" in err
