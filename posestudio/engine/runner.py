@@ -154,13 +154,14 @@ class Runner:
             if unchanged:  # the engine's layers stay; its picture is the photo itself
                 res.image = np.array(req.source_image, np.uint8, copy=True)
             return res
-        if unchanged:  # nothing to move: the photo itself, never a model's re-rendering of it
-            image = np.array(req.source_image, np.uint8, copy=True)
-            return Result(image, {}, 0.0, card.name, "unchanged", "cpu", [])
         backend = self.backend_pref
         if backend == "auto":
             backend = "torch" if torch_available() else "onnx"
         device = self.device()
+        if unchanged:  # nothing to move: the photo itself, never a model's re-rendering of it
+            be = self.backend_for(card, backend, device)  # loaded all the same: a broken model says so now
+            image = np.array(req.source_image, np.uint8, copy=True)
+            return Result(image, {}, 0.0, card.name, backend, getattr(be, "device", device), [])
         try:
             return self._run_model(req, card, backend, device)
         except Exception as exc:
