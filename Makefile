@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run check-desktop test install lint clean default-models
+.PHONY: run check-desktop test install lint clean default-models gpu-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check posestudio tests
 	$(VENV)/bin/lint-imports
 
+# One GPU's numbers (under 8 minutes): PoNA ngf 64 on torch fp16 + channels-last, ONNX Runtime CUDA and
+# TensorRT (latency and batched throughput) and the weight-free engine at 1024x1024 -> runs/gpu-check/
+# gpu-check.json + .md. Missing providers are rows saying "not available". GPU_CHECK_ARGS="--cpu --short"
+# is the CPU version CI runs.
+gpu-check: $(STAMP)
+	$(PY) -m posestudio.engine.gpucheck --out runs/gpu-check $(GPU_CHECK_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info
 
@@ -45,6 +52,8 @@ TASKS       ?= pose garment face
 POSE_STEPS  ?= 3300
 GARMENT_STEPS ?= 1500
 FACE_STEPS  ?= 1100
+# the real-photo record auto needs (eval --realpairs; research data: evaluated on, never trained on)
+REALPAIRS   ?= ../shared/samples/realpairs
 size_pose    := 128x88
 size_garment := 128x88
 size_face    := 128x128
@@ -58,4 +67,6 @@ default-models: $(STAMP)
 	    --json runs/refine-$$t/eval.json --grid docs/models_refine_$$t.png && \
 	  $(VENV)/bin/posestudio models import runs/refine-$$t --name refine-$$t-synth --into models --force \
 	    --eval-json runs/refine-$$t/eval.json --licence MIT || exit 1; \
+	  if [ $$t = pose ]; then $(PY) -m posestudio eval refine-pose-synth --realpairs --data $(REALPAIRS) --record \
+	    || exit 1; fi; \
 	done

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from posestudio.errors import InputError
 
@@ -31,6 +30,12 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--edit", choices=["garment", "attribute", "face", "parsing"],
                    help="time a weight-free edit on the bundled real sample (default size 512x512)")
+    p.add_argument("--live-preview", action="store_true",
+                   help="the weight-free engine's update after one joint move, at 512x512 and 1024x1024 "
+                   "(--size N[,N...] for others); per-source preparation reported apart when the engine separates it")  # fmt: skip
+    p.add_argument("--cold-start", action="store_true",
+                   help="click to result on a cold app: a fresh `posestudio generate --model puppet` process, "
+                   "launch to exit (--size N, default 512), and whether it imported torch")  # fmt: skip
     p.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
     p.set_defaults(func=run)
 
@@ -47,9 +52,50 @@ def _size(text: str | None):
     return h, w
 
 
+def _squares(text: str | None, default: list[int]) -> list[int]:
+    if not text:
+        return default
+    out = []
+    for part in text.split(","):
+        h, w = _size(part if "x" in part.lower() else f"{part}x{part}")
+        if h != w:
+            raise InputError(f"--size {part!r}: the interactive rows use square images (e.g. 512 or 512x512)")
+        out.append(h)
+    return out
+
+
+def run_interactive(args) -> int:
+    from posestudio.engine import bench
+
+    rows = []
+    if args.live_preview:
+        for n in _squares(args.size, [512, 1024]):
+            rows.append(bench.bench_live_preview(n, runs=args.runs or 10, warmup=args.warmup))
+    if args.cold_start:
+        for n in _squares(args.size, [512]) if not args.live_preview else [512]:
+            rows.append(bench.bench_cold_start(n, runs=args.runs or 3))
+    for r in rows:
+        n = r["size"][0]
+        if r["scenario"] == "live-preview":
+            prep = ("preparation inside the update (no prepared-source API yet)" if r["prepare_ms"] is None
+                    else f"per-source preparation {r['prepare_ms']:.1f} ms apart")  # fmt: skip
+            print(f"live preview, puppet {n}x{n}, one joint moved: p50 {r['latency_ms_p50']:.1f} ms, "
+                  f"p95 {r['latency_ms_p95']:.1f} ms; {prep}")  # fmt: skip
+        else:
+            print(f"cold start, generate --model puppet {n}x{n}: p50 {r['latency_ms_p50'] / 1000:.2f} s, "
+                  f"min {r['latency_ms_min'] / 1000:.2f} s (launch to PNG); imports torch: {r['imports_torch']}")  # fmt: skip
+    if args.json:
+        from posestudio.core.formats.atomic import atomic_write_bytes
+
+        atomic_write_bytes(args.json, (json.dumps(rows, indent=2) + "\n").encode())
+    return 0
+
+
 def run(args) -> int:
     from posestudio.engine import bench
 
+    if args.live_preview or args.cold_start:
+        return run_interactive(args)
     h, w = _size(args.size)
     if args.edit:
         from posestudio.engine.edit.bench import bench_edit
@@ -86,5 +132,7 @@ def run(args) -> int:
     for wmsg in res.get("warnings", []):
         print(f"posestudio: warning: {wmsg}")
     if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2) + "\n")
+        from posestudio.core.formats.atomic import atomic_write_bytes
+
+        atomic_write_bytes(args.json, (json.dumps(res, indent=2) + "\n").encode())
     return 0

@@ -27,8 +27,15 @@ def add_parser(sub) -> None:
     p.add_argument("--task", choices=["pose", "garment", "face"],
                    help="what the engine rows are asked (default: the run's or the model's task, else pose); "
                    "garment gives the true target parsing, face the reference face and the target's edges")  # fmt: skip
-    p.add_argument("--data", default="synth", help="'synth' or a folder in the pose-transfer layout")
-    p.add_argument("--pairs", type=int, default=50, help="number of pairs (default 50)")
+    p.add_argument("--data", default="synth", help="'synth' or a folder in the pose-transfer layout "
+                   "(with --realpairs: a real-pairs folder, e.g. ../shared/samples/realpairs)")  # fmt: skip
+    p.add_argument("--realpairs", action="store_true",
+                   help="the real-photo check auto relies on: models vs the weight-free engine on real pairs "
+                   "(SSIM/PSNR on columns 40..215, same-facing vs turning), plus identity and locality")  # fmt: skip
+    p.add_argument("--photos", type=int, default=8, help="--realpairs: photos for identity/locality (default 8)")
+    p.add_argument("--record", action="store_true",
+                   help="--realpairs: write the result into the model's card (metrics.realpairs); weights untouched")  # fmt: skip
+    p.add_argument("--pairs", type=int, help="number of pairs (default 50; --realpairs: 100)")
     p.add_argument(
         "--seed", type=int, default=1, help="seed of the synthetic pairs (default 1, not the training seed 0)"
     )
@@ -45,6 +52,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.realpairs:
+        return run_realpairs(args)
+    args.pairs = args.pairs or 50
     from posestudio.errors import InputError
     from posestudio.training import evaluate as ev
     from posestudio.training.config import parse_size
@@ -89,6 +99,41 @@ def run(args) -> int:
     print(json.dumps(result))
     if args.json:
         ev.write_json(result, args.json)
+    return 0
+
+
+def run_realpairs(args) -> int:
+    """Installed models (and always the weight-free engine) on real pairs; --record puts the
+    result in each model's card, where ``auto`` reads it."""
+    from posestudio.core.formats.atomic import atomic_write_bytes
+    from posestudio.engine import store
+    from posestudio.engine.photo_checks import engine_generate
+    from posestudio.engine.runner import Runner
+    from posestudio.errors import InputError
+    from posestudio.training import realpairs
+
+    names = [n for n in dict.fromkeys([*([args.target] if args.target else []), *args.model]) if n != "puppet"]
+    cards = {n: store.find(n) for n in names}
+    for n, c in cards.items():
+        if not c.serves("pose"):
+            raise InputError(f"model {n!r} serves {c.task!r}: the real pairs are a pose-transfer protocol", c.path)
+    runner = Runner(device=args.device)
+    gens = {n: engine_generate(n, runner) for n in names}
+    gens["puppet"] = engine_generate("puppet", runner)
+    result = realpairs.evaluate(gens, args.data, args.pairs or 100, args.photos)
+    result.update(realpairs=True, data=str(args.data))
+    command = (f"posestudio eval {' '.join(names)} --realpairs --data {args.data} --pairs {result['pairs']} "
+               f"--photos {args.photos} --device {args.device}")  # fmt: skip
+    result["records"] = {n: realpairs.card_record(result, n, data=str(args.data), command=command) for n in names}
+    print(realpairs.table(result))
+    if args.json:
+        atomic_write_bytes(args.json, realpairs.dumps(result).encode())
+    if args.record:
+        for n, c in cards.items():
+            if c.path is None:
+                raise InputError(f"model {n!r} has no card file to record into")
+            realpairs.write_record(c.path, result["records"][n])
+            print(f"recorded the real-pair result in {c.path}")
     return 0
 
 

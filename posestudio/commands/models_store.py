@@ -36,8 +36,10 @@ def add_subparsers(msub) -> None:
     p.add_argument("--force", action="store_true", help="replace a model of the same name")
     p.add_argument("--into", metavar="DIR", help="run folders: install here instead of the user's model folder "
                    "(models/ to ship a default)")  # fmt: skip
-    p.add_argument("--eval-json", metavar="FILE", help="run folders: put this `posestudio eval --json` result "
-                   "(the model's, the puppet's and the source's SSIM/PSNR) in the card's metrics")  # fmt: skip
+    p.add_argument("--eval-json", metavar="FILE", action="append", default=[],
+                   help="run folders: put this `posestudio eval --json` result (the model's, the puppet's and the "
+                   "source's SSIM/PSNR; from `eval --realpairs`: the real-photo record auto needs) in the card's "
+                   "metrics (repeatable)")  # fmt: skip
     p.add_argument("--description", help="run folders: the card's one-line description")
     p.add_argument("--licence", help="run folders: the card's licence")
     p.set_defaults(func=run_import)
@@ -81,16 +83,33 @@ def run_list(args) -> int:
     errors: list[str] = []
     cards = store.list_cards(args.task, errors)
     cards.append(puppet_card(args.task or "pose"))
+    auto = [_auto_column(c) for c in cards]
     if args.json:
-        print(json.dumps([{**c.to_json(), "card": str(c.path) if c.path else None} for c in cards], indent=2))
+        print(json.dumps([{**c.to_json(), "card": str(c.path) if c.path else None, "auto": a}
+                          for c, a in zip(cards, auto, strict=True)], indent=2))  # fmt: skip
     else:
-        print(f"{'NAME':24s} {'ARCH':14s} {'TASK':9s} {'SIZE':9s} SOURCE")
-        for c in cards:
+        print(f"{'NAME':24s} {'ARCH':14s} {'TASK':9s} {'SIZE':9s} {'AUTO':40s} SOURCE")
+        for c, a in zip(cards, auto, strict=True):
             size = f"{c.height}x{c.width}" if c.height else "any"
-            print(f"{c.name:24s} {c.arch:14s} {c.task:9s} {size:9s} {c.source}")
+            why = ("yes: " if a["picked"] else "no: ") + a["reason"]
+            print(f"{c.name:24s} {c.arch:14s} {c.task:9s} {size:9s} {why:40s} {c.source}")
     for e in errors:
         print(f"posestudio: warning: skipped {e}")
     return 0
+
+
+def _auto_column(card) -> dict:
+    """Whether ``auto`` picks ``card`` for its task, and why (or why not) in a few words."""
+    from posestudio.engine.cards import default_verdict
+    from posestudio.engine.runner import Runner
+
+    picked = Runner.auto_card(card.task).name == card.name
+    if card.is_puppet:
+        return {"picked": picked, "reason": "no trained model earned it" if picked else "a model beats it"}
+    earned, reason = default_verdict(card)
+    if earned and not picked:
+        reason = "another model scores higher"
+    return {"picked": picked, "reason": reason}
 
 
 def metrics_from_eval(path) -> dict:
@@ -104,6 +123,8 @@ def metrics_from_eval(path) -> dict:
     model = next((r for r in rows if r not in ("puppet", "source")), None)
     if model is None:
         raise InputError("the eval result has no model row (only puppet/source)", path)
+    if res.get("realpairs"):  # `eval --realpairs`: the block auto reads
+        return {"realpairs": res["records"][model]}
     out = {k: round(float(v), 4) for k, v in rows[model].items()}
     for base in ("puppet", "source"):
         out.update({f"{base}_{k}": round(float(v), 4) for k, v in rows.get(base, {}).items()})
@@ -125,7 +146,9 @@ def run_import(args) -> int:
             )
         fields = {k: v for k, v in (("description", args.description), ("licence", args.licence)) if v}
         if args.eval_json:
-            fields["metrics"] = metrics_from_eval(Path(args.eval_json))
+            fields["metrics"] = {}
+            for f in args.eval_json:
+                fields["metrics"].update(metrics_from_eval(Path(f)))
         card = store.import_run(target, args.name, args.force, folder=args.into, **fields)
         print(f"imported {card.name} ({card.arch}, {card.task}, {card.height}x{card.width}) -> {card.path}")
         return 0

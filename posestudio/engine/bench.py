@@ -161,3 +161,100 @@ def random_card(arch: str, preset: str, height: int | None = None, width: int | 
     )  # fmt: skip
     card.path = folder / f"{name}.card.json"
     return card
+
+
+# -- the interactive numbers: a joint drag's preview update, and a first click on a cold app --
+def _prepared_source_api():
+    """The weight-free engine's prepared-source API when this build has one: ``prepare_source(image,
+    source_pose) -> prepared`` with ``prepared.warp(target_pose) -> Warp``, so per-source work
+    (body mask, parts, background fill) is done once per photo, not per drag step. Until the
+    engine exposes it, the preview row times the whole :func:`puppet_warp`."""
+    from posestudio.engine import puppet
+
+    return getattr(puppet, "prepare_source", None)
+
+
+def bench_live_preview(size: int = 512, runs: int = 10, warmup: int = 2) -> dict:
+    """Latency of the engine's answer after one joint moves (a forearm, as a drag step does)
+    on a ``size`` x ``size`` figure; the per-source preparation is timed apart when the engine
+    can separate it (``prepare_ms``), else it is inside the update (``prepare_ms`` None)."""
+    from posestudio.engine.puppet import puppet_warp
+
+    img, sp, _ = synthetic_figure(size, size)
+    tp = sp.rotate_limb(3, -0.6)
+    prepare = _prepared_source_api()
+    row = {"model": "puppet", "backend": "puppet", "device": "cpu", "size": [size, size], "scenario": "live-preview"}
+    if prepare is not None:
+        prep_times = _timeit(lambda: prepare(img, sp), max(1, runs // 2), 1)
+        prepared = prepare(img, sp)
+        times = _timeit(lambda: prepared.warp(tp), runs, warmup)
+        row.update(prepare_ms=round(statistics.median(prep_times) * 1000, 2), update_includes_prepare=False)
+    else:
+        times = _timeit(lambda: puppet_warp(img, sp, tp), runs, warmup)
+        row.update(prepare_ms=None, update_includes_prepare=True)
+    return {**row, **_summary(times, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+
+
+def _cold_inputs(folder, size: int):
+    from PIL import Image
+
+    from posestudio.core.formats import csv_keypoints
+
+    img, sp, _ = synthetic_figure(size, size)
+    src = folder / "source.png"
+    Image.fromarray(img).save(src)
+    poses = folder / "poses.csv"
+    csv_keypoints.write(poses, {"s": sp, "t": sp.rotate_limb(3, -0.6)})
+    return src, poses
+
+
+def generate_command(folder, size: int = 512, model: str = "puppet") -> list[str]:
+    """``python -m posestudio generate`` for one joint move of a ``size``-square figure written to ``folder``."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    src, poses = _cold_inputs(folder, size)
+    return [sys.executable, "-m", "posestudio", "generate", "--model", model, "--source", str(src),
+            "--source-pose", str(poses), "--source-name", "s", "--target-name", "t", "--out",
+            str(folder / "out.png")]  # fmt: skip
+
+
+def imported_modules(cmd: list[str], env: dict | None = None) -> set[str]:
+    """Top-level packages a fresh interpreter imports to run ``cmd`` (a ``python -m ...`` list),
+    read from ``-X importtime``'s report."""
+    import subprocess
+
+    r = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True, text=True, env=env, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[3:5])} failed: {(r.stderr or r.stdout).strip()[-300:]}")
+    mods = set()
+    for line in r.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name and " " not in name:  # not the header's "imported package"
+                mods.add(name.split(".")[0])
+    return mods
+
+
+def bench_cold_start(size: int = 512, runs: int = 3, model: str = "puppet") -> dict:
+    """Click to result on a cold app: a fresh ``posestudio generate`` process (interpreter
+    start, imports, one pose transfer, PNG written), timed from launch to exit; and whether
+    that process imported torch (the weight-free path must not)."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="posestudio-cold-") as d:
+        cmd = generate_command(Path(d), size, model)
+        env = dict(os.environ)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+            times.append(time.perf_counter() - t0)
+            if r.returncode != 0:
+                raise RuntimeError(f"generate failed: {(r.stderr or r.stdout).strip()[-300:]}")
+        mods = imported_modules(cmd, env)
+    return {"model": model, "backend": model, "device": "cpu", "size": [size, size], "scenario": "cold-start",
+            **_summary(times, 1), "imports_torch": "torch" in mods, "modules_imported": len(mods)}  # fmt: skip

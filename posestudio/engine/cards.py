@@ -77,10 +77,10 @@ class ModelCard:
         return d
 
     def save(self, path: str | Path) -> Path:
+        from posestudio.core.formats.atomic import atomic_write_bytes
+
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n")
-        tmp.replace(path)
+        atomic_write_bytes(path, (json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n").encode())
         self.path = path
         return path
 
@@ -106,6 +106,34 @@ class ModelCard:
         if not isinstance(data, dict):
             raise InputError("model card is not a JSON object", path)
         return cls.from_json(data, path)
+
+
+def default_verdict(card: ModelCard) -> tuple[bool, str]:
+    """Whether ``auto`` may pick ``card`` over the weight-free engine, and the short reason.
+
+    A trained model earns it only with a real-photo record in ``metrics["realpairs"]``
+    (``posestudio eval MODEL --realpairs``): it beats the engine measured in the same run
+    in both SSIM and PSNR, and passes the identity and locality checks. Synthetic-data
+    scores alone never make a default."""
+    if card.is_puppet:
+        return True, "weight-free engine"
+    rec = card.metrics.get("realpairs") if isinstance(card.metrics, dict) else None
+    if not isinstance(rec, dict) or "model" not in rec or "engine" not in rec:
+        return False, "no real-photo record"
+    try:
+        m, e = rec["model"], rec["engine"]
+        beats = float(m["ssim"]) > float(e["ssim"]) and float(m["psnr"]) > float(e["psnr"])
+        identity = bool(rec["identity"]["pass"])
+        locality = bool(rec["locality"]["pass"])
+    except (KeyError, TypeError, ValueError):
+        return False, "real-photo record incomplete"
+    if not identity:
+        return False, "fails identity"
+    if not locality:
+        return False, "fails locality"
+    if not beats:
+        return False, "loses to engine on real photos"
+    return True, "beats engine on real photos"
 
 
 PUPPET = ModelCard(

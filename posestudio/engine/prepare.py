@@ -22,6 +22,10 @@ from posestudio.core import labels
 from posestudio.core.pose import Pose, body_mask, heatmaps
 from posestudio.engine.results import Request
 
+# a pixel the engine moved by more than this (any channel) is one it changed; smaller
+# differences are resampling and feathering, not a change of the picture
+CHANGED_LEVEL = 12
+
 
 @dataclass
 class Frame:
@@ -112,14 +116,16 @@ def _role(name: str) -> str:
 def prepare_inputs(specs: dict, req: Request, frame: Frame, extras: dict | None = None) -> dict[str, np.ndarray]:
     """float32 (1, C, h, w) arrays for each named input in ``specs`` (name ->
     InputSpec or dict with channels/kind/label_set). The role (source, target,
-    reference) is the name's prefix, the content its kind; ``prior`` is the puppet's
-    answer to the whole request (what the refiner archs correct) and ``prior_visibility``
-    its visibility layer (1 where the warped body shows, 0 where the background fill does)."""
+    reference) is the name's prefix, the content its kind; ``prior`` is the weight-free
+    engine's answer to the whole request (what the refiner archs correct) and
+    ``prior_visibility`` its visibility layer (1 where the warped body shows, 0 where the
+    background fill does). The runner passes that answer in ``extras["prior"]``; without
+    it the engine runs here."""
     h, w = frame.model_size
     sigma = 6.0 * h / 256.0
     poses = {"source": req.source_pose, "target": req.target_pose}
     out: dict[str, np.ndarray] = {}
-    prior = None  # the weight-free answer, made once when a model asks for it
+    prior = (extras or {}).get("prior")  # the weight-free answer, made once when a model asks for it
     for name, spec in specs.items():
         kind = spec["kind"] if isinstance(spec, dict) else spec.kind
         ch = int(spec["channels"] if isinstance(spec, dict) else spec.channels)
@@ -230,6 +236,28 @@ def paste_correction(model_image: np.ndarray, model_prior: np.ndarray, frame: Fr
     delta = (np.asarray(model_image, np.float32) - np.asarray(model_prior, np.float32))[0].transpose(1, 2, 0)
     delta = paste_layer(np.ascontiguousarray(delta * 127.5), frame)
     return np.clip(np.rint(prior.astype(np.float32) + delta), 0, 255).astype(np.uint8)
+
+
+def confine_to_changes(refined: np.ndarray, engine: np.ndarray, source: np.ndarray,
+                       grow: float | None = None) -> np.ndarray:
+    """A refiner's answer kept only near what the engine changed: ``engine`` + the
+    refiner's correction inside the pixels the engine changed (by more than CHANGED_LEVEL)
+    grown by ``grow`` canvas pixels (default 0.8 % of the longer side, at least 2) and
+    ramped to 0 over as many again. Everywhere else the engine's own pixels come back bit
+    for bit, so a refiner cannot paint halos or grey faces across the photo."""
+    src, eng = np.asarray(source), np.asarray(engine)
+    changed = (np.abs(eng.astype(np.int16) - src.astype(np.int16)) > CHANGED_LEVEL).any(-1)
+    if not changed.any():
+        return eng.copy()
+    H, W = changed.shape
+    grow = grow if grow is not None else max(2.0, 0.008 * max(H, W))
+    dist = cv2.distanceTransform((~changed).astype(np.uint8), cv2.DIST_L2, 5)
+    alpha = np.clip(1.0 - (dist - grow) / grow, 0.0, 1.0)[..., None]
+    out = eng.astype(np.float32) + alpha * (np.asarray(refined, np.float32) - eng.astype(np.float32))
+    out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    keep = alpha[..., 0] == 0
+    out[keep] = eng[keep]
+    return out
 
 
 def paste_layer(layer: np.ndarray, frame: Frame, nearest: bool = False) -> np.ndarray:

@@ -1,5 +1,11 @@
 """Runs one request: picks the model and backend, prepares inputs, pastes back.
 
+A refiner (a model with a ``prior`` input) runs as an explicit composition: the
+weight-free engine answers the request first, the refiner corrects that answer, and
+the correction is kept only near the pixels the engine changed (a grown mask of them),
+so a refiner cannot repaint the rest of the photo. A pose request whose target pose
+is the source pose returns the source image bit for bit, whatever model is chosen.
+
 Loaded backends are cached per (model, backend, device). A model whose file
 is corrupt fails with a one-line error naming the file, and only that model.
 A CUDA out-of-memory error retries the request on the CPU with a warning.
@@ -14,9 +20,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from posestudio.engine import store
-from posestudio.engine.cards import ModelCard, puppet_card
+from posestudio.engine.cards import ModelCard, default_verdict, puppet_card
 from posestudio.engine.results import Request, Result
 from posestudio.errors import InputError
+
+# tasks whose refiners may only touch what the engine changed (a face refiner redraws the
+# face from its edge map where the engine changed nothing, so it is not confined)
+CONFINED_TASKS = ("pose", "garment")
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -75,12 +85,21 @@ class Runner:
         if req.model in ("puppet", "") or self.backend_pref == "puppet":
             return puppet_card(req.task)
         if req.model in ("auto", None):
-            cards = store.list_cards(req.task)
-            return cards[0] if cards else puppet_card(req.task)
+            return self.auto_card(req.task)
         card = store.find(req.model)
         if not card.serves(req.task):
             raise InputError(f"model {card.name!r} is for task {card.task!r}, not {req.task!r}", card.path)
         return card
+
+    @staticmethod
+    def auto_card(task: str) -> ModelCard:
+        """What ``auto`` means: the installed model for ``task`` whose card records that it
+        beats the weight-free engine on real photos and passes identity and locality
+        (:func:`cards.default_verdict`), the best real-pair SSIM first; else the engine."""
+        earned = [c for c in store.list_cards(task) if c.task == task and default_verdict(c)[0]]
+        if not earned:
+            return puppet_card(task)
+        return max(earned, key=lambda c: float(c.metrics["realpairs"]["model"]["ssim"]))
 
     def backend_for(self, card: ModelCard, backend: str, device: str):
         key = (card.name, backend, device)
@@ -129,14 +148,20 @@ class Runner:
     def run(self, req: Request) -> Result:
         req.validate()
         card = self.card_for(req)
+        unchanged = req.task == "pose" and req.source_pose == req.target_pose
         if card.is_puppet:
-            from posestudio.engine.backends.puppet import run_puppet
-
-            return run_puppet(req)
+            res = self.engine_answer(req)
+            if unchanged:  # the engine's layers stay; its picture is the photo itself
+                res.image = np.array(req.source_image, np.uint8, copy=True)
+            return res
         backend = self.backend_pref
         if backend == "auto":
             backend = "torch" if torch_available() else "onnx"
         device = self.device()
+        if unchanged:  # nothing to move: the photo itself, never a model's re-rendering of it
+            be = self.backend_for(card, backend, device)  # loaded all the same: a broken model says so now
+            image = np.array(req.source_image, np.uint8, copy=True)
+            return Result(image, {}, 0.0, card.name, backend, getattr(be, "device", device), [])
         try:
             return self._run_model(req, card, backend, device)
         except Exception as exc:
@@ -156,6 +181,17 @@ class Runner:
         except Exception:  # noqa: BLE001 - best effort
             pass
 
+    @staticmethod
+    def engine_answer(req: Request) -> Result:
+        """The weight-free engine's answer: the whole result for the puppet, step one for a refiner."""
+        from posestudio.engine.backends.puppet import run_puppet
+
+        return run_puppet(req)
+
+    @staticmethod
+    def _refines(specs: dict) -> bool:
+        return any((s["kind"] if isinstance(s, dict) else s.kind) == "prior" for s in specs.values())
+
     def _run_model(self, req: Request, card: ModelCard, backend: str, device: str) -> Result:
         from posestudio.engine import prepare
 
@@ -171,8 +207,11 @@ class Runner:
             specs = card.inputs
         frame = prepare.frame_for(card.resolution, req.size, [req.source_pose, req.target_pose])
         extras: dict = {}
+        engine = None
+        if self._refines(specs):  # 1. the weight-free engine answers
+            engine = extras["prior"] = self.engine_answer(req)
         inputs = prepare.prepare_inputs(specs, req, frame, extras)
-        outs = be.run(inputs)
+        outs = be.run(inputs)  # 2. the model (a refiner: its correction of that answer)
         warnings += list(getattr(be, "warnings", []))
         layers: dict[str, np.ndarray] = {}
         raw = None
@@ -183,6 +222,8 @@ class Runner:
                 image = prepare.paste_correction(raw, inputs["prior_image"], frame, extras["prior"].image)
             else:
                 image = prepare.paste_back(prepare.tensor_image(raw), frame, np.asarray(req.source_image))
+            if engine is not None and req.task in CONFINED_TASKS:  # 3. only where the engine changed the photo
+                image = prepare.confine_to_changes(image, engine.image, np.asarray(req.source_image))
         else:
             image = np.asarray(req.source_image).copy()
         for k, v in outs.items():

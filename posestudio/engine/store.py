@@ -9,8 +9,10 @@ Weights are safetensors only: pickles are never loaded from the store.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
+import threading
 from pathlib import Path
 
 from posestudio import paths
@@ -31,23 +33,67 @@ def folders() -> list[Path]:
     return [paths.models_dir(), paths.shipped_models_dir()]
 
 
-def list_cards(task: str | None = None, errors: list[str] | None = None) -> list[ModelCard]:
-    """All readable cards (for ``task`` when given). Unreadable cards are skipped,
-    with their one-line error appended to ``errors``."""
+# (folders + card files, their mtimes) -> (cards, errors): one scan per change, not per preview
+_listing: tuple[tuple, list[ModelCard], list[str], list[Path]] | None = None
+_listing_lock = threading.Lock()
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _stamp(files: list[Path]) -> tuple:
+    """The folders' mtimes (a card added, removed or replaced) and the known card files'
+    (a card rewritten in place): a few stat calls, no directory listing, no JSON."""
+    return (tuple((str(f), _mtime(f)) for f in folders()), tuple(_mtime(f) for f in files))
+
+
+def forget() -> None:
+    """Drop the cached listing (install/remove call it; edits that keep the folder's
+    mtime, e.g. a card rewritten within one clock tick, need it too)."""
+    global _listing
+    with _listing_lock:
+        _listing = None
+
+
+def _scan() -> tuple[list[ModelCard], list[str], list[Path]]:
     seen: dict[str, ModelCard] = {}
+    errors: list[str] = []
+    files: list[Path] = []
     for folder in folders():
         if not folder.is_dir():
             continue
         for f in sorted(folder.glob("*" + CARD_SUFFIX)):
+            files.append(f)
             try:
                 card = ModelCard.load(f)
             except (InputError, OSError, TypeError, ValueError) as exc:
-                if errors is not None:
-                    errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
+                errors.append(str(exc) if isinstance(exc, InputError) else f"{f}: {exc}")
                 continue
-            if card.name not in seen and (task is None or card.serves(task)):
-                seen[card.name] = card
-    return list(seen.values())
+            seen.setdefault(card.name, card)
+    return list(seen.values()), errors, files
+
+
+def list_cards(task: str | None = None, errors: list[str] | None = None) -> list[ModelCard]:
+    """All readable cards (for ``task`` when given). Unreadable cards are skipped,
+    with their one-line error appended to ``errors``. The folders are read again only
+    when a folder's or a card file's mtime changed (or after :func:`forget`); callers
+    get copies, so changing a card never changes the cache."""
+    global _listing
+    with _listing_lock:
+        cached = _listing
+    if cached is None or cached[0] != _stamp(cached[3]):
+        stamp = _stamp([])  # taken before the scan: a change during it triggers the next one
+        cards, errs, files = _scan()
+        cached = ((stamp[0], tuple(_mtime(f) for f in files)), cards, errs, files)
+        with _listing_lock:
+            _listing = cached
+    if errors is not None:
+        errors.extend(cached[2])
+    return [copy.deepcopy(c) for c in cached[1] if task is None or c.serves(task)]
 
 
 def find(name: str) -> ModelCard:
@@ -143,6 +189,7 @@ def _install(card: ModelCard, folder: Path, force: bool, write_weights) -> Model
     card.weights = weights.name
     card.sha256 = sha256(weights)
     card.save(card_path)
+    forget()
     return card
 
 
@@ -321,6 +368,7 @@ def remove(name: str) -> list[Path]:
         if p is not None and p.exists():
             p.unlink()
             gone.append(p)
+    forget()
     for p in onnx_cache_dir().glob(f"{name}.*"):
         p.unlink()
         gone.append(p)

@@ -208,3 +208,14 @@ def test_fid_and_is_run_the_network_on_images(tmp_path):
     np.testing.assert_allclose(feats, want.double().numpy(), rtol=1e-4, atol=1e-5)
     mean, std = get_metric("is", inception_weights=path, splits=2)(imgs)
     assert 1.0 - 1e-9 <= mean <= 2.0 + 1e-9  # between 1 and the split size
+
+
+def test_plain_ssim_is_skimages_default_the_real_pair_check_uses(spt_strip):
+    """realcheck.py calls structural_similarity(a, b, data_range=255, channel_axis=2): 7x7 uniform, sample cov."""
+    src, gt, out = spt_strip
+    rng = np.random.default_rng(1)
+    small = (rng.integers(0, 256, (20, 17, 3), dtype=np.uint8), rng.integers(0, 256, (20, 17, 3), dtype=np.uint8))
+    for gen, ref in [(out[:, 40:216], gt[:, 40:216]), (src, gt), small]:
+        want = structural_similarity(gen, ref, data_range=255, channel_axis=2)
+        assert get_metric("ssim-plain")(gen, ref) == pytest.approx(want, abs=1e-7)
+    assert get_metric("ssim-plain")(out, gt) != pytest.approx(get_metric("ssim")(out, gt), abs=1e-4)

@@ -5,6 +5,7 @@ name           kind    what
 =============  ======  ==========================================================
 ssim           pair    SSIM, PATN/PoNA protocol (skimage, Gaussian 1.5, range 255)
 ssim-gfla      pair    SSIM, GFLA protocol (range = generated image's max - min)
+ssim-plain     pair    SSIM, skimage defaults (7x7 uniform, sample cov.; the real-pair check)
 psnr           pair    PSNR, 255 peak
 mask-ssim      pair    SSIM of both images times the target's pose mask (Market)
 mask-psnr      pair    PSNR of the masked pair (Market)
@@ -27,6 +28,7 @@ from posestudio.errors import InputError
 _REGISTRY: dict[str, tuple[str, str, dict]] = {
     "ssim": ("ssim", "SSIM", {"variant": "patn"}),
     "ssim-gfla": ("ssim", "SSIM", {"variant": "gfla"}),
+    "ssim-plain": ("ssim", "SSIM", {"variant": "plain"}),
     "psnr": ("psnr", "PSNR", {}),
     "mask-ssim": ("masked", "MaskSSIM", {}),
     "mask-psnr": ("masked", "MaskPSNR", {}),
