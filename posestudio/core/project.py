@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from posestudio import __version__, paths
+from posestudio.core import limits
 from posestudio.core.document import Document
 from posestudio.core.layers import (
     EdgeLayer,
@@ -46,37 +47,38 @@ from posestudio.errors import InputError
 FORMAT = "posestudio-project"
 FORMAT_VERSION = 1
 SUFFIX = ".psproj"
-# Refuse to decode anything bigger: 16k x 16k is far past what the generators use
-# and a decompression bomb must give a message, not eat the memory.
-MAX_PIXELS = 16384 * 16384
-MAX_UNPACKED_BYTES = 4 << 30
 
 
 # -- images -------------------------------------------------------------------
-def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def read_image(path: str | Path, max_pixels: int | None = None) -> np.ndarray:
     """A picture file as uint8 RGB (or RGBA when it has real transparency).
 
     PNG/JPEG/WebP/TIFF/BMP; 16-bit files are scaled to 8 bits (v / 257),
     grey becomes RGB, a fully opaque alpha channel is dropped. A file that is
-    not an image, is truncated, or has more than ``max_pixels`` pixels raises
-    ``InputError`` (checked from the header, before decoding)."""
+    not an image, is truncated, or is past the size limits (``core.limits``: pixels,
+    bytes per file; checked from the header, before decoding) raises ``InputError``."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path)
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except Image.DecompressionBombError:
-        raise InputError("image is too large (a decompression bomb or a huge picture)", path) from None
-    except Exception as exc:  # PIL raises many types for a broken header
-        raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
-    if w * h > max_pixels:
-        raise InputError(f"image is too large ({w}x{h} pixels; at most {max_pixels} pixels)", path)
-    buf = np.fromfile(str(path), dtype=np.uint8)
-    arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    data = limits.read_bytes(path, "file_bytes", "image")
+    w, h = image_header_size(data, path)
+    if max_pixels is not None and w * h > max_pixels:
+        raise InputError(f"image is too large ({w}x{h} pixels; at most {max_pixels:,} pixels here)", path)
+    arr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None:
         raise InputError("image data is damaged or truncated", path)
     return to_rgb8(arr, bgr=True)
+
+
+def image_header_size(data: bytes, path: Path, what: str = "image") -> tuple[int, int]:
+    """(width, height) from a picture's header, refused past the pixel limits before decoding."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+    except Image.DecompressionBombError:
+        raise limits.refuse("pixels", 0, f"{what} is a decompression bomb", path) from None
+    except Exception as exc:  # PIL raises many types for a broken header
+        raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
+    limits.check_image_size(w, h, path, what)
+    return w, h
 
 
 def to_rgb8(arr: np.ndarray, bgr: bool = False) -> np.ndarray:
@@ -125,7 +127,9 @@ def pose_to_json(pose: Pose) -> dict:
 
 
 def pose_from_json(obj) -> Pose:
-    return Pose(np.asarray(obj["xy"], dtype=np.float64), np.asarray(obj["visible"], dtype=bool))
+    xy = np.asarray(obj["xy"], dtype=np.float64)
+    limits.check_coordinates(xy, None, "a pose in the project")
+    return Pose(xy, np.asarray(obj["visible"], dtype=bool))
 
 
 # -- save ------------------------------------------------------------------------------
@@ -230,10 +234,9 @@ def _read_member(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
 
 
 def _decode_png(data: bytes, name: str, path: Path) -> np.ndarray:
+    image_header_size(data, path, f"layer {name}")
     try:
         with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_PIXELS:
-                raise InputError(f"layer {name} is too large ({im.width}x{im.height})", path)
             im.load()
             if im.mode in ("I;16", "I;16B", "I"):
                 return np.asarray(im, dtype=np.uint16)
@@ -287,20 +290,21 @@ def _layer_from_entry(entry: dict, z: zipfile.ZipFile, path: Path, size: tuple[i
 def load_project(path: str | Path) -> Document:
     """Open a ``.psproj``. Any problem is one ``InputError`` line naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such project file", path)
+    limits.regular_file(path, "project file")
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise InputError("not a PoseStudio project or the file is truncated (not a valid zip)", path) from None
     with z:
-        if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
-            raise InputError("project unpacks to more than 4 GiB; refusing to open", path)
+        limits.check_zip(z, path)
         try:
             manifest = json.loads(_read_member(z, "project.json", path).decode("utf-8"))
         except InputError:
             raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
+        except RecursionError:
+            raise InputError("project.json is nested too deeply to read", path) from None
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError,
+                RuntimeError) as exc:
             raise InputError(f"project.json is damaged ({type(exc).__name__})", path) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InputError("not a PoseStudio project (project.json has no posestudio-project format tag)", path)
@@ -312,14 +316,20 @@ def load_project(path: str | Path) -> Document:
                              f"{__version__} reads up to {FORMAT_VERSION}); update PoseStudio to open it", path)
         try:
             size = (int(manifest["width"]), int(manifest["height"]))
+            limits.check_image_size(size[0], size[1], path, "project canvas")
+            frames = [int(k) for k in manifest.get("keyframes", {})]
+            if frames:
+                limits.check_frames(max(abs(f) for f in frames) + 1, "the timeline", path)
             layers = [_layer_from_entry(e, z, path, size) for e in manifest.get("layers", [])]
             keyframes = {int(k): [pose_from_json(p) for p in v] for k, v in manifest.get("keyframes", {}).items()}
             doc = Document(size[0], size[1], layers, keyframes, manifest.get("generator"), manifest.get("meta"))
-        except InputError:
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(exc.problem, path) from None
             raise
-        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, OSError) as exc:
             raise InputError(f"project is truncated or damaged ({type(exc).__name__})", path) from None
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
             raise InputError(f"project.json is inconsistent ({type(exc).__name__}: {exc})", path) from None
     doc.path = path
     return doc
@@ -347,7 +357,8 @@ class RecoveryEntry:
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
-        return f"{self.source or 'an unsaved project'} (autosaved {when})"
+        ago = _age(max(0.0, time.time() - self.saved_at))
+        return f"{self.source or 'an unsaved project'} (autosaved {when}, {ago} ago)"
 
 
 def _proc_start(pid: int) -> str | None:
@@ -394,10 +405,13 @@ class Autosave:
         self.path = self.directory / f"autosave-{self.session}{SUFFIX}"
         self.info_path = self.directory / f"autosave-{self.session}.json"
 
-    def save(self, doc: Document) -> Path:
+    def save(self, doc: Document, taken_at: float | None = None) -> Path:
+        """``taken_at``: when ``doc`` (a snapshot) was taken; a save of the file after that
+        makes this autosave stale even when it is written later."""
         save_project(doc, self.path)
         info = {"pid": os.getpid(), "started": _proc_start(os.getpid()),
-                "source": str(doc.path) if doc.path else None, "saved_at": time.time()}
+                "source": str(doc.path) if doc.path else None,
+                "saved_at": time.time() if taken_at is None else taken_at}
         atomic_write(self.info_path, lambda f: f.write(json.dumps(info).encode()))
         return self.path
 
@@ -406,18 +420,91 @@ class Autosave:
         self.info_path.unlink(missing_ok=True)
 
 
-def recoverable(directory: str | Path | None = None) -> list[RecoveryEntry]:
-    """Autosaves whose session is no longer running, newest first."""
+MAX_AUTOSAVE_AGE = 14 * 24 * 3600  # older autosaves of crashed sessions are pruned, not offered
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "less than a minute"
+
+
+def _sidecar(info_path: Path) -> tuple[int, str | None, str | None, float]:
+    """(pid, process start, source, saved_at) of an autosave sidecar; ValueError when it is unusable."""
+    try:
+        text = info_path.read_text(encoding="utf-8")
+        info = json.loads(text) if len(text) < 1 << 16 else None
+    except (OSError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(type(exc).__name__) from None
+    if not isinstance(info, dict):
+        raise ValueError("not a JSON object")
+    pid, started, source, saved_at = info.get("pid"), info.get("started"), info.get("source"), info.get("saved_at")
+    if not isinstance(pid, int) or isinstance(pid, bool):
+        raise ValueError(f"pid {pid!r} is not a number")
+    if not isinstance(saved_at, (int, float)) or isinstance(saved_at, bool) or saved_at != saved_at:
+        raise ValueError(f"saved_at {saved_at!r} is not a time")
+    if source is not None and not isinstance(source, str):
+        raise ValueError("source is not a file name")
+    return pid, started if isinstance(started, str) else None, source, float(saved_at)
+
+
+def _tidy_temporaries(directory: Path) -> None:
+    """Remove ``.NAME.PID.tmp`` files that a killed autosave left behind (its process is gone)."""
+    for tmp in directory.glob(".autosave-*.tmp"):
+        pid = tmp.name[:-4].rsplit(".", 1)[-1]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def recoverable(directory: str | Path | None = None, problems: list[str] | None = None,
+                now: float | None = None) -> list[RecoveryEntry]:
+    """Autosaves whose session is no longer running and that are worth offering, newest first.
+
+    Never offered (and removed, with one line appended to ``problems``): an autosave older
+    than the file it belongs to as saved since (the saved file has the later work), one
+    older than ``MAX_AUTOSAVE_AGE``, one whose zip or sidecar is damaged. Temporaries of
+    killed autosaves are deleted. A bad entry never hides the others."""
     directory = Path(directory) if directory else paths.autosave_dir()
+    now = time.time() if now is None else now
     out = []
-    for info_path in directory.glob("autosave-*.json"):
-        try:
-            info = json.loads(info_path.read_text())
-            pid = int(info.get("pid", -1))
-        except (OSError, ValueError, TypeError, AttributeError):
-            continue
+    if not directory.is_dir():
+        return out
+    _tidy_temporaries(directory)
+
+    def drop(entry_path: Path, info_path: Path, why: str) -> None:
+        entry_path.unlink(missing_ok=True)
+        info_path.unlink(missing_ok=True)
+        if problems is not None:
+            problems.append(f"{entry_path}: {why}; removed")
+
+    for info_path in sorted(directory.glob("autosave-*.json")):
         proj = info_path.with_suffix(SUFFIX)
-        if not proj.is_file() or _pid_alive(pid, info.get("started")):
+        try:
+            pid, started, source, saved_at = _sidecar(info_path)
+        except ValueError as exc:
+            if problems is not None:
+                problems.append(f"{info_path}: autosave note is damaged ({exc}); skipped")
             continue
-        out.append(RecoveryEntry(proj, info_path, info.get("source"), float(info.get("saved_at", 0)), pid))
+        if not proj.is_file() or _pid_alive(pid, started):
+            continue
+        if now - saved_at > MAX_AUTOSAVE_AGE:
+            drop(proj, info_path, f"autosave is {_age(now - saved_at)} old")
+            continue
+        if source:
+            try:
+                newer = os.stat(source).st_mtime >= saved_at
+            except (OSError, ValueError):
+                newer = False
+            if newer:
+                drop(proj, info_path, f"autosave is older than {source} as saved since")
+                continue
+        try:
+            with zipfile.ZipFile(proj) as z:
+                z.getinfo("project.json")
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            drop(proj, info_path, "autosave is damaged (not a readable project)")
+            continue
+        out.append(RecoveryEntry(proj, info_path, source, saved_at, pid))
     return sorted(out, key=lambda e: -e.saved_at)

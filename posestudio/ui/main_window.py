@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -398,8 +399,13 @@ class MainWindow(PoseCommands, QMainWindow):
 
     # -- recovery and closing ----------------------------------------------------------------------------
     def offer_recovery(self, ask=None) -> bool:
-        """After a crash: offer the newest autosave. ``ask(text) -> bool`` defaults to a dialog."""
-        entries = self.session.recoverable()
+        """After a crash: offer the newest autosave. ``ask(text) -> bool`` defaults to a dialog.
+        Stale, too old or damaged autosaves are removed with one status line each, never offered."""
+        problems: list[str] = []
+        entries = self.session.recoverable(problems)
+        for line in problems:
+            self.statusBar().showMessage(f"Autosave: {line}", 10000)
+            print(f"posestudio: autosave: {line}", file=sys.stderr)
         if not entries:
             return False
         entry = entries[0]
