@@ -134,6 +134,28 @@ def check_image_size(width: int, height: int, path: str | Path | None = None, wh
     check("pixels", width * height, f"{what} is {width}x{height} ({width * height:,} pixels)", path)
 
 
+def image_header_size(data: bytes, path: str | Path | None, what: str = "image") -> tuple[int, int]:
+    """(width, height) from a picture's header, refused past the pixel limits before decoding."""
+    import io
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+    except Image.DecompressionBombError:
+        raise refuse("pixels", 0, f"{what} is a decompression bomb", path) from None
+    except Exception as exc:  # PIL raises many types for a broken header
+        raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
+    check_image_size(w, h, path, what)
+    return w, h
+
+
+def read_image_bytes(path: str | Path, what: str = "image") -> bytes:
+    """A picture file's bytes once its header passed the limits (nothing decoded yet)."""
+    data = read_bytes(path, "file_bytes", what)
+    image_header_size(data, path, what)
+    return data
+
+
 def engine_scale(width: int, height: int) -> float:
     """1.0, or the factor (< 1) that shrinks a photo to the engine's working size."""
     cap = limit("engine_pixels")

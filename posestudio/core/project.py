@@ -59,26 +59,13 @@ def read_image(path: str | Path, max_pixels: int | None = None) -> np.ndarray:
     bytes per file; checked from the header, before decoding) raises ``InputError``."""
     path = Path(path)
     data = limits.read_bytes(path, "file_bytes", "image")
-    w, h = image_header_size(data, path)
+    w, h = limits.image_header_size(data, path)
     if max_pixels is not None and w * h > max_pixels:
         raise InputError(f"image is too large ({w}x{h} pixels; at most {max_pixels:,} pixels here)", path)
     arr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None:
         raise InputError("image data is damaged or truncated", path)
     return to_rgb8(arr, bgr=True)
-
-
-def image_header_size(data: bytes, path: Path, what: str = "image") -> tuple[int, int]:
-    """(width, height) from a picture's header, refused past the pixel limits before decoding."""
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-    except Image.DecompressionBombError:
-        raise limits.refuse("pixels", 0, f"{what} is a decompression bomb", path) from None
-    except Exception as exc:  # PIL raises many types for a broken header
-        raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
-    limits.check_image_size(w, h, path, what)
-    return w, h
 
 
 def to_rgb8(arr: np.ndarray, bgr: bool = False) -> np.ndarray:
@@ -197,8 +184,10 @@ def atomic_write(path: Path, write) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:  # a full disk names no file: name the target
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
     _fsync_dir(path.parent)
     # a save killed mid-write (power cut, SIGKILL) leaves its temporary file: tidy those up
@@ -234,7 +223,7 @@ def _read_member(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
 
 
 def _decode_png(data: bytes, name: str, path: Path) -> np.ndarray:
-    image_header_size(data, path, f"layer {name}")
+    limits.image_header_size(data, path, f"layer {name}")
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()

@@ -137,8 +137,19 @@ class Runner:
         if backend == "auto":
             backend = "torch" if torch_available() else "onnx"
         device = self.device()
+        skipped: list[str] = []
+        if req.model in ("auto", None):
+            card = self._first_loadable(req, backend, device, skipped)
+            if card.is_puppet:
+                from posestudio.engine.backends.puppet import run_puppet
+
+                res = run_puppet(req)
+                res.warnings[:0] = skipped
+                return res
         try:
-            return self._run_model(req, card, backend, device)
+            res = self._run_model(req, card, backend, device)
+            res.warnings[:0] = skipped
+            return res
         except Exception as exc:
             if device != "cuda" or not _is_oom(exc):
                 raise
@@ -146,6 +157,24 @@ class Runner:
             res = self._run_model(req, card, backend, "cpu")
             res.warnings.insert(0, f"the GPU ran out of memory; {card.name} ran on the CPU instead")
             return res
+
+    def _first_loadable(self, req: Request, backend: str, device: str, skipped: list[str]) -> ModelCard:
+        """``auto``: the first installed card for the task whose model loads; a broken one (unknown
+        arch, bad config, missing or corrupt weights) is skipped with a line in ``skipped``."""
+        for card in store.list_cards(req.task):
+            if req.task == "attribute" and card.arch != "scmnet":
+                return card  # attribute_backend explains what is needed
+            try:
+                self.backend_for(card, backend, device)
+            except InputError as exc:
+                if str(exc).startswith("--device"):
+                    raise
+                skipped.append(f"skipped model {card.name}: {exc}")
+            except (KeyError, TypeError, ValueError, ImportError, RuntimeError) as exc:
+                skipped.append(f"skipped model {card.name}: {card.path}: {' '.join(str(exc).split())[:120]}")
+            else:
+                return card
+        return puppet_card(req.task)
 
     @staticmethod
     def _free_cuda() -> None:

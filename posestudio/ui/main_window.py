@@ -31,6 +31,9 @@ OPEN_FILTER = "All supported (*.psproj *.png *.jpg *.jpeg *.webp *.bmp *.tif *.t
 
 
 class MainWindow(PoseCommands, QMainWindow):
+    # headless runs (``--screenshot``) never wait for input: no message boxes, no row dialogs
+    headless = False
+
     def __init__(self):
         super().__init__()
         self.setWindowTitle("PoseStudio")
@@ -271,6 +274,8 @@ class MainWindow(PoseCommands, QMainWindow):
         """One line in the status bar and a non-blocking message box."""
         self.last_error = message
         self.statusBar().showMessage(message, 10000)
+        if self.headless:
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, "PoseStudio", message, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -329,6 +334,10 @@ class MainWindow(PoseCommands, QMainWindow):
     def _choose_row(self, names: list[str]) -> str | None:
         from PySide6.QtWidgets import QInputDialog
 
+        if self.headless:
+            print(f"posestudio: note: the pose file has {len(names)} rows; using the first, {names[0]!r}",
+                  file=sys.stderr)
+            return names[0]
         name, ok = QInputDialog.getItem(self, "Import pose", "This file has several rows; import:", names, 0, False)
         return name if ok else None
 

@@ -17,9 +17,11 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and not exc.filename:  # a full disk names no file: name the target
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
