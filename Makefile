@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean default-models
+.PHONY: run test install lint clean default-models fuzz-soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check posestudio tests
 	$(VENV)/bin/lint-imports
+
+# The fuzzing suite at length: thousands of Hypothesis examples per reader (no deadline) and the
+# slow corpus cases (a 12000x12000 photo); `make test` runs the short CI profile of the same tests.
+FUZZ_EXAMPLES ?= 2000
+fuzz-soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=soak POSESTUDIO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  POSESTUDIO_FUZZ_SOAK=1 $(PY) -m pytest -q -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -105,7 +105,15 @@ def read_bytes(path: str | Path, name: str = "file_bytes", what: str = "file") -
         raise refuse(name, st.st_size, f"{what} is {st.st_size:,} bytes", path)
     try:
         with open(path, "rb") as f:
-            data = f.read(cap + 1)
+            # the size on disk first (one allocation of the right size), then small chunks for a
+            # file that says less than it holds; never a buffer of the whole limit up front
+            buf = bytearray(f.read(st.st_size + 1))
+            while len(buf) <= cap:
+                chunk = f.read(min(1 << 20, cap + 1 - len(buf)))
+                if not chunk:
+                    break
+                buf += chunk
+            data = bytes(buf)
     except PermissionError:
         raise InputError("permission denied", path) from None
     except OSError as exc:

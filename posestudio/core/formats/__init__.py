@@ -73,6 +73,13 @@ def read_poses(path: str | Path, name: str | None = None, fmt: str | None = None
                              f"{' '.join(str(exc).split())[:80]})", path) from None
     for pose in poses.people:
         limits.check_coordinates(pose.xy, path, "pose file")
+    if poses.width is not None or poses.height is not None:
+        w, h = poses.width, poses.height
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) < 1e12
+                   for v in (w, h)):
+            raise InputError(f"the canvas size {w!r}x{h!r} is not two numbers", path)
+        poses.width, poses.height = int(w), int(h)
+        limits.check_image_size(poses.width, poses.height, path, "the pose canvas")
     return poses
 
 
