@@ -92,7 +92,8 @@ def write(path: str | Path, label_map: np.ndarray, label_set: str = "spt10", pre
 def label_set_of(path: str | Path) -> str | None:
     """The label set recorded in a PNG we wrote, if any."""
     try:
+        limits.regular_file(path, "label map")  # a FIFO would block Image.open
         with Image.open(path) as im:
             return im.info.get("posestudio:label_set")
-    except (OSError, UnidentifiedImageError):
+    except (OSError, UnidentifiedImageError, InputError, Image.DecompressionBombError, ValueError, SyntaxError):
         return None
