@@ -112,6 +112,10 @@ def run(args) -> int:
         raise InputError(f"--batch must be at least 1, got {args.batch}")
     order = timeline.playback()
     frames = timeline.frames()
+    if fmt == "png" or fmt in sx.SKELETON_FORMATS:  # one file per frame
+        from posestudio.core import limits
+
+        limits.check("outputs", len(frames), f"--out {out} would get {len(frames):,} frame files")
 
     if fmt in sx.SKELETON_FORMATS:
         paths = sx.export_skeleton(out, timeline, doc.width, doc.height, fmt, frames, size, args.template)

@@ -78,3 +78,16 @@ def test_unknown_output_type_and_too_long_names_fail_before_any_work(work, capsy
     assert _generate(work, work / ("n" * 300 + ".png")) == 2
     assert "longer than 255" in capsys.readouterr().err
     assert not list(work.glob("x.*"))
+
+
+def test_a_frame_sequence_is_bounded_by_the_output_file_limit(work, capsys, monkeypatch):
+    from posestudio.core.document import Document
+    from posestudio.core.project import read_image, save_project
+
+    doc = Document.from_image(read_image(work / "2_A.jpg")[:32, :24], "a")
+    doc.keyframes[0] = [p.copy() for p in doc.pose_layer().poses]
+    save_project(doc, work / "p.psproj")
+    monkeypatch.setenv("POSESTUDIO_MAX_OUTPUT_FILES", "3")
+    assert main(["render", str(work / "p.psproj"), "--out", str(work / "frames"), "--range", "0:9"]) == 2
+    assert "POSESTUDIO_MAX_OUTPUT_FILES" in capsys.readouterr().err
+    assert not (work / "frames").exists()
