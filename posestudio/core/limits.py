@@ -138,8 +138,8 @@ def check_image_size(width: int, height: int, path: str | Path | None = None, wh
     if width <= 0 or height <= 0:
         raise InputError(f"{what} has an empty size ({width}x{height})", path)
     side = max(width, height)
-    check("side", side, f"{what} is {width}x{height}", path)
-    check("pixels", width * height, f"{what} is {width}x{height} ({width * height:,} pixels)", path)
+    check("side", side, f"{what} is too large ({width}x{height})", path)
+    check("pixels", width * height, f"{what} is too large ({width}x{height}, {width * height:,} pixels)", path)
 
 
 def image_header_size(data: bytes, path: str | Path | None, what: str = "image") -> tuple[int, int]:
@@ -149,8 +149,12 @@ def image_header_size(data: bytes, path: str | Path | None, what: str = "image")
     try:
         with Image.open(io.BytesIO(data)) as im:
             w, h = im.size
-    except Image.DecompressionBombError:
-        raise refuse("pixels", 0, f"{what} is a decompression bomb", path) from None
+    except Image.DecompressionBombError as exc:  # PIL's own check (at twice our limit) came first
+        import re
+
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"{int(m.group(1)):,} pixels" if m else "a decompression bomb"
+        raise refuse("pixels", 0, f"{what} is too large ({count})", path) from None
     except Exception as exc:  # PIL raises many types for a broken header
         raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
     check_image_size(w, h, path, what)
