@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run check-desktop test install lint clean default-models gpu-check
+.PHONY: run check-desktop test install lint clean default-models gpu-check fuzz-soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ lint: $(STAMP)
 # is the CPU version CI runs.
 gpu-check: $(STAMP)
 	$(PY) -m posestudio.engine.gpucheck --out runs/gpu-check $(GPU_CHECK_ARGS)
+
+# The fuzzing suite at length: thousands of Hypothesis examples per reader (no deadline) and the
+# slow corpus cases (a 12000x12000 photo); `make test` runs the short CI profile of the same tests.
+FUZZ_EXAMPLES ?= 2000
+fuzz-soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=soak POSESTUDIO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  POSESTUDIO_FUZZ_SOAK=1 $(PY) -m pytest -q -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

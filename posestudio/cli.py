@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         print(f"posestudio: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # full or read-only disk, a name too long for the file system ...
+        print(f"posestudio: error: {_one_line(exc)}; nothing was replaced", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("posestudio: interrupted", file=sys.stderr)
         return 130

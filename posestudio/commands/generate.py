@@ -52,21 +52,71 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--backend", choices=["auto", "torch", "onnx", "puppet"], default="auto")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--force", action="store_true",
+                   help="replace output files that exist and were not written by an earlier generate")
     p.set_defaults(func=run)
 
 
 def read_image(path: str | Path):
-    import numpy as np
-    from PIL import Image, UnidentifiedImageError
+    """A picture as uint8 RGB through the project's one image reader (size limits, bombs, damage)."""
+    from posestudio.core.project import read_image as read_any
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path)
-    try:
-        with Image.open(path) as im:
-            return np.array(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"not a readable image ({exc.__class__.__name__})", path) from None
+    arr = read_any(path)
+    return arr[:, :, :3] if arr.shape[2] == 4 else arr
+
+
+def read_edges(path: str | Path):
+    """A face edge map as uint8 grey (0..255)."""
+    import numpy as np
+
+    rgb = read_image(path)
+    return np.ascontiguousarray(rgb.max(axis=2))
+
+
+def fit_engine(src, sp, tp, args):
+    """Shrink a photo bigger than the engine's working size (limits ``engine_pixels``), with
+    its poses, and say so; returns the image, the poses and a resizer for the maps of that size."""
+    import sys
+
+    import cv2
+    import numpy as np
+
+    from posestudio.core import limits
+
+    h, w = src.shape[:2]
+    s = limits.engine_scale(w, h)
+    if s >= 1.0:
+        return src, sp, tp, lambda m, smooth=False: m
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    print(f"posestudio: note: {args.source} is {w}x{h}; generating at {nw}x{nh} (the engine works on at most "
+          f"{limits.limit('engine_pixels'):,} pixels; raise it with {limits.LIMITS['engine_pixels'].env}=N)",
+          file=sys.stderr)
+    scale = np.array([[nw / w, 0, 0], [0, nh / h, 0]])
+
+    def maps(m, smooth=False):
+        if m is None or m.shape[:2] != (h, w):
+            return m
+        return cv2.resize(m, (nw, nh), interpolation=cv2.INTER_AREA if smooth else cv2.INTER_NEAREST)
+
+    def pose(p):
+        return None if p is None else p.transformed(scale)
+
+    return cv2.resize(src, (nw, nh), interpolation=cv2.INTER_AREA), pose(sp), pose(tp), maps
+
+
+def image_bytes(img, path: Path, flag: str = "--out") -> bytes:
+    """``img`` encoded in the format of ``path``'s extension (checked before any work is done)."""
+    import io
+
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None or fmt not in Image.SAVE:
+        raise InputError(f"{flag}: cannot write images with the extension {path.suffix or '(none)'!r}; "
+                         "use .png, .jpg, .webp, .tif or .bmp", path)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format=fmt)
+    return buf.getvalue()
 
 
 def read_pose(path: str, name: str | None):
@@ -93,11 +143,21 @@ def reference_parsing(args, ref, label_png):
 
 def run(args) -> int:
     import numpy as np
-    from PIL import Image
 
+    from posestudio.commands import outputs
     from posestudio.core.formats import label_png
+    from posestudio.core.formats.atomic import atomic_write_bytes
     from posestudio.engine import Engine, Request
 
+    inputs = [args.source, args.source_pose, args.target_pose, args.source_parsing, args.target_parsing,
+              args.reference, args.reference_parsing, args.edges]
+    out = outputs.check_output(args.out, "generate", inputs, args.force)
+    image_bytes(np.zeros((1, 1, 3), np.uint8), out)  # an unknown extension fails now, not after the work
+    if args.raw_out:
+        outputs.check_output(args.raw_out, "generate", inputs + [out], args.force, flag="--raw-out")
+    if args.layers_dir:
+        outputs.check_output(args.layers_dir, "generate", inputs + [out], args.force, folder=True,
+                             flag="--layers-dir")
     src = read_image(args.source)
     sp = read_pose(args.source_pose, args.source_name) if args.source_pose else None
     if args.target_pose or (args.target_name and args.source_pose):
@@ -118,15 +178,16 @@ def run(args) -> int:
             )
         return m
 
+    src, sp, tp, maps = fit_engine(src, sp, tp, args)
     ref = read_image(args.reference) if args.reference else None
     req = Request(
         task=args.task, model=args.model, source_image=src, source_pose=sp, target_pose=tp,
-        source_parsing=parsing(args.source_parsing), label_set=args.label_set,
-        target_parsing=parsing(args.target_parsing),
+        source_parsing=maps(parsing(args.source_parsing)), label_set=args.label_set,
+        target_parsing=maps(parsing(args.target_parsing)),
         reference_image=ref,
         reference_parsing=reference_parsing(args, ref, label_png),
         reference_pose=read_pose(args.reference_pose, args.reference_name) if args.reference_pose else None,
-        edges=np.array(Image.open(args.edges).convert("L")) if args.edges else None,
+        edges=maps(read_edges(args.edges), smooth=True) if args.edges else None,
         region=args.region,
     )  # fmt: skip
     eng = Engine(device=args.device, backend=args.backend)
@@ -142,23 +203,38 @@ def run(args) -> int:
         eng.shutdown()
     if res.errors:  # an edit that cannot be done is no success, whatever else was done
         raise InputError(res.errors[0], args.target_parsing)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(res.image).save(out)
+    written = [out]
+    atomic_write_bytes(out, image_bytes(res.image, out))
     if args.raw_out:
         if res.raw is None:
             raise InputError(f"--raw-out: model {res.model!r} has no raw network output (puppet warp)")
-        np.save(args.raw_out, res.raw.astype(np.float32))
+        atomic_write_bytes(args.raw_out, npy_bytes(res.raw.astype(np.float32)))
+        written.append(args.raw_out)
     if args.layers_dir:
         d = Path(args.layers_dir)
-        d.mkdir(parents=True, exist_ok=True)
         for k, v in res.layers.items():
+            names = [f"{k}.npy"] + ([f"{k}.png"] if k == "parsing" or (v.ndim == 2 and v.dtype.kind == "f") else [])
+            for n in names:
+                outputs.check_output(d / n, "generate", inputs, args.force, flag="--layers-dir")
             if k == "parsing":
                 label_png.write(d / "parsing.png", v, args.label_set)
             elif v.ndim == 2 and v.dtype.kind == "f":
-                Image.fromarray(np.clip(np.rint(v * 255), 0, 255).astype(np.uint8)).save(d / f"{k}.png")
-            np.save(d / f"{k}.npy", v)
+                atomic_write_bytes(d / f"{k}.png", image_bytes(
+                    np.clip(np.rint(v * 255), 0, 255).astype(np.uint8), d / f"{k}.png"))
+            atomic_write_bytes(d / f"{k}.npy", npy_bytes(v))
+            written += [d / n for n in names]
+    outputs.record("generate", *written)
     for w in res.warnings:
         print(f"posestudio: warning: {w}")
     print(f"{out}: {res.model} on {res.backend}/{res.device} in {res.seconds * 1000:.0f} ms")
     return 0
+
+
+def npy_bytes(arr) -> bytes:
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()

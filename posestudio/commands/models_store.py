@@ -49,6 +49,8 @@ def add_subparsers(msub) -> None:
     p.add_argument("--fp16", action="store_true", help="export in half precision (for GPUs)")
     p.add_argument("--out", metavar="OUT.onnx", help="also copy the file here")
     p.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime vs torch comparison")
+    p.add_argument("--force", action="store_true", help="replace --out when it exists and was not written "
+                   "by an earlier export-onnx")
     p.set_defaults(func=run_export)
 
     p = msub.add_parser("verify", help="check models' checksums and tensor shapes")
@@ -166,14 +168,17 @@ def run_import(args) -> int:
 
 
 def run_export(args) -> int:
+    from posestudio.commands import outputs
+    from posestudio.core.formats.atomic import atomic_write_bytes
     from posestudio.engine import export, store
 
     card = store.find(args.name)
+    if args.out:
+        outputs.check_output(args.out, "models export-onnx", [card.path, card.weights_path], args.force)
     path, report = export.export_card(card, fp16=args.fp16, verify=not args.no_verify)
     if args.out:
-        import shutil
-
-        shutil.copyfile(path, args.out)
+        atomic_write_bytes(args.out, path.read_bytes())
+        outputs.record("models export-onnx", args.out)
     print(json.dumps({"onnx": str(path), **report}, indent=2))
     return 0
 

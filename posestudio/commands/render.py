@@ -17,6 +17,7 @@ from pathlib import Path
 
 from posestudio.errors import InputError
 
+MAX_VIDEO_SIDE = 16384  # what the video encoders accept (H.264 levels, WebP)
 FORMATS = ("png", "gif", "apng", "webp", "mp4", "openpose", "controlnet")
 
 
@@ -44,6 +45,8 @@ def add_parser(sub) -> None:
     p.add_argument("--template", default=None, help="frame file names, e.g. 'walk_{frame:04d}.png'")
     p.add_argument("--stats", metavar="OUT.json", help="write frames, seconds and frames per second as JSON")
     p.add_argument("--keep-frames", action="store_true", help="keep OUT.frames/ after writing a video or animation")
+    p.add_argument("--force", action="store_true",
+                   help="replace output files that exist and were not written by an earlier render")
     p.set_defaults(func=run)
 
 
@@ -67,8 +70,11 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
         raise InputError(f"--size must look like WxH with positive numbers, got {text!r}")
     w, h = int(m.group(1)), int(m.group(2))
-    if w * h > 8192 * 8192:
-        raise InputError(f"--size {w}x{h} is too large")
+    from posestudio.core import limits
+
+    limits.check_image_size(w, h, None, f"--size {w}x{h}")
+    if max(w, h) > MAX_VIDEO_SIDE:
+        raise InputError(f"--size {w}x{h}: frames are at most {MAX_VIDEO_SIDE} pixels per side")
     return w, h
 
 
@@ -81,11 +87,17 @@ def run(args) -> int:
 
     from tqdm import tqdm
 
+    from posestudio.commands import outputs
     from posestudio.engine import Engine
     from posestudio.sequence import export as sx
     from posestudio.sequence.project import open_project
     from posestudio.sequence.render import DEFAULT_TEMPLATE, render_sequence
 
+    out = Path(args.out)
+    fmt = args.format or sx.format_for_path(out)
+    outputs.check_output(out, "render", [args.project], args.force, folder=fmt in ("png",) + sx.SKELETON_FORMATS)
+    if args.stats:
+        outputs.check_output(args.stats, "render", [args.project, out], args.force, flag="--stats")
     doc, timeline = open_project(args.project)
     if args.fps is not None:
         timeline.fps = args.fps
@@ -93,8 +105,6 @@ def run(args) -> int:
         timeline.loop = args.playback
     timeline.start, timeline.end = parse_range(args.range, timeline.frame_range())
     size = parse_size(args.size)
-    out = Path(args.out)
-    fmt = args.format or sx.format_for_path(out)
     loop = 0 if args.loop is None else args.loop
     if loop < 0:
         raise InputError(f"--loop must be 0 or more, got {loop}")
@@ -102,6 +112,10 @@ def run(args) -> int:
         raise InputError(f"--batch must be at least 1, got {args.batch}")
     order = timeline.playback()
     frames = timeline.frames()
+    if fmt == "png" or fmt in sx.SKELETON_FORMATS:  # one file per frame
+        from posestudio.core import limits
+
+        limits.check("outputs", len(frames), f"--out {out} would get {len(frames):,} frame files")
 
     if fmt in sx.SKELETON_FORMATS:
         paths = sx.export_skeleton(out, timeline, doc.width, doc.height, fmt, frames, size, args.template)
@@ -155,8 +169,10 @@ def run(args) -> int:
                  "size": list(size or (doc.width, doc.height)), "render_seconds": round(res.seconds, 4),
                  "render_fps": round(rate, 3), "encode_seconds": round(encode, 4), "model": res.model,
                  "backend": res.backend, "device": res.device, "batch": args.batch}
-        Path(args.stats).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.stats).write_text(json.dumps(stats, indent=1) + "\n")
+        from posestudio.core.formats.atomic import atomic_write_bytes
+
+        atomic_write_bytes(args.stats, (json.dumps(stats, indent=1) + "\n").encode())
+    outputs.record("render", out if out.is_file() else None, args.stats)
     print(f"{out}: {len(order)} frames at {timeline.fps:g} fps ({fmt}); rendered {len(res.frames)} frames "
           f"in {res.seconds:.2f} s ({rate:.1f} frames/s, {res.model} on {res.backend}/{res.device})")
     return 0

@@ -7,9 +7,7 @@ Opening validates everything and turns any problem (truncated zip, a newer
 format, a missing or mis-sized layer, a huge image) into one ``InputError``
 line naming the file; it never writes to the file it reads.
 
-Autosave: ``Autosave`` writes the document to ``paths.autosave_dir()`` with a
-small sidecar naming the process and the original file; an entry whose process
-is gone is what ``recoverable()`` offers at the next start.
+Autosave and recovery: ``core/autosave.py``.
 """
 
 from __future__ import annotations
@@ -17,18 +15,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
-import uuid
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from posestudio import __version__, paths
+from posestudio import __version__
+from posestudio.core import limits
 from posestudio.core.document import Document
 from posestudio.core.layers import (
     EdgeLayer,
@@ -46,34 +42,22 @@ from posestudio.errors import InputError, describe
 FORMAT = "posestudio-project"
 FORMAT_VERSION = 1
 SUFFIX = ".psproj"
-# Refuse to decode anything bigger: 16k x 16k is far past what the generators use
-# and a decompression bomb must give a message, not eat the memory.
-MAX_PIXELS = 16384 * 16384
-MAX_UNPACKED_BYTES = 4 << 30
 
 
 # -- images -------------------------------------------------------------------
-def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def read_image(path: str | Path, max_pixels: int | None = None) -> np.ndarray:
     """A picture file as uint8 RGB (or RGBA when it has real transparency).
 
     PNG/JPEG/WebP/TIFF/BMP; 16-bit files are scaled to 8 bits (v / 257),
     grey becomes RGB, a fully opaque alpha channel is dropped. A file that is
-    not an image, is truncated, or has more than ``max_pixels`` pixels raises
-    ``InputError`` (checked from the header, before decoding)."""
+    not an image, is truncated, or is past the size limits (``core.limits``: pixels,
+    bytes per file; checked from the header, before decoding) raises ``InputError``."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path)
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except Image.DecompressionBombError:
-        raise InputError("image is too large (a decompression bomb or a huge picture)", path) from None
-    except Exception as exc:  # PIL raises many types for a broken header
-        raise InputError(f"not a readable image: {describe(exc)}", path) from None
-    if w * h > max_pixels:
-        raise InputError(f"image is too large ({w}x{h} pixels; at most {max_pixels} pixels)", path)
-    buf = np.fromfile(str(path), dtype=np.uint8)
-    arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    data = limits.read_bytes(path, "file_bytes", "image")
+    w, h = limits.image_header_size(data, path)
+    if max_pixels is not None and w * h > max_pixels:
+        raise InputError(f"image is too large ({w}x{h} pixels; at most {max_pixels:,} pixels here)", path)
+    arr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None:
         raise InputError("image data is damaged or truncated", path)
     return to_rgb8(arr, bgr=True)
@@ -125,7 +109,9 @@ def pose_to_json(pose: Pose) -> dict:
 
 
 def pose_from_json(obj) -> Pose:
-    return Pose(np.asarray(obj["xy"], dtype=np.float64), np.asarray(obj["visible"], dtype=bool))
+    xy = np.asarray(obj["xy"], dtype=np.float64)
+    limits.check_coordinates(xy, None, "a pose in the project")
+    return Pose(xy, np.asarray(obj["visible"], dtype=bool))
 
 
 # -- save ------------------------------------------------------------------------------
@@ -193,11 +179,15 @@ def atomic_write(path: Path, write) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:  # a full disk names no file: name the target
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
     _fsync_dir(path.parent)
     # a save killed mid-write (power cut, SIGKILL) leaves its temporary file: tidy those up
+    from posestudio.core.autosave import _pid_alive
+
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         pid = stale.name[len(path.name) + 2: -4]
         if pid.isdigit() and not _pid_alive(int(pid)):
@@ -230,10 +220,9 @@ def _read_member(z: zipfile.ZipFile, name: str, path: Path) -> bytes:
 
 
 def _decode_png(data: bytes, name: str, path: Path) -> np.ndarray:
+    limits.image_header_size(data, path, f"layer {name}")
     try:
         with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_PIXELS:
-                raise InputError(f"layer {name} is too large ({im.width}x{im.height})", path)
             im.load()
             if im.mode in ("I;16", "I;16B", "I"):
                 return np.asarray(im, dtype=np.uint16)
@@ -287,20 +276,21 @@ def _layer_from_entry(entry: dict, z: zipfile.ZipFile, path: Path, size: tuple[i
 def load_project(path: str | Path) -> Document:
     """Open a ``.psproj``. Any problem is one ``InputError`` line naming the file."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such project file", path)
+    limits.regular_file(path, "project file")
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise InputError("not a PoseStudio project or the file is truncated (not a valid zip)", path) from None
     with z:
-        if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
-            raise InputError("project unpacks to more than 4 GiB; refusing to open", path)
+        limits.check_zip(z, path)
         try:
             manifest = json.loads(_read_member(z, "project.json", path).decode("utf-8"))
         except InputError:
             raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
+        except RecursionError:
+            raise InputError("project.json is nested too deeply to read", path) from None
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error, NotImplementedError,
+                RuntimeError) as exc:
             raise InputError(f"project.json is damaged: {describe(exc)}", path) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise InputError("not a PoseStudio project (project.json has no posestudio-project format tag)", path)
@@ -312,112 +302,29 @@ def load_project(path: str | Path) -> Document:
                              f"{__version__} reads up to {FORMAT_VERSION}); update PoseStudio to open it", path)
         try:
             size = (int(manifest["width"]), int(manifest["height"]))
+            limits.check_image_size(size[0], size[1], path, "project canvas")
+            frames = [int(k) for k in manifest.get("keyframes", {})]
+            if frames:
+                limits.check_frames(max(abs(f) for f in frames) + 1, "the timeline", path)
             layers = [_layer_from_entry(e, z, path, size) for e in manifest.get("layers", [])]
             keyframes = {int(k): [pose_from_json(p) for p in v] for k, v in manifest.get("keyframes", {}).items()}
             doc = Document(size[0], size[1], layers, keyframes, manifest.get("generator"), manifest.get("meta"))
-        except InputError:
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(exc.problem, path) from None
             raise
-        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, OSError) as exc:
             raise InputError(f"project is truncated or damaged: {describe(exc)}", path) from None
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise InputError(f"project.json is inconsistent: {describe(exc)}", path) from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            raise InputError(f"project.json is inconsistent : {describe(exc)}", path) from None
     doc.path = path
     return doc
 
 
-# -- autosave and recovery --------------------------------------------------------------
-@dataclass
-class RecoveryEntry:
-    """An autosave left by a session that did not close cleanly."""
+def __getattr__(name: str):
+    """Autosave and recovery live in core/autosave.py; their names stay importable from here."""
+    if name in ("Autosave", "RecoveryEntry", "recoverable", "MAX_AUTOSAVE_AGE"):
+        from posestudio.core import autosave
 
-    path: Path  # the autosaved .psproj
-    info_path: Path
-    source: str | None  # the file the user was editing, if it had been saved before
-    saved_at: float
-    pid: int
-
-    def load(self) -> Document:
-        doc = load_project(self.path)
-        doc.path = Path(self.source) if self.source else None
-        return doc
-
-    def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
-        self.info_path.unlink(missing_ok=True)
-
-    def describe(self) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
-        return f"{self.source or 'an unsaved project'} (autosaved {when})"
-
-
-def _proc_start(pid: int) -> str | None:
-    """When process ``pid`` started (Linux: clock ticks since boot, from /proc), or None."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # the command name (field 2) may contain spaces: count fields after its closing parenthesis
-    return stat.rsplit(")", 1)[-1].split()[19]
-
-
-def _pid_alive(pid: int, started: str | None = None) -> bool:
-    """Whether the session that wrote an autosave still runs; a pid reused by another
-    process (after a crash and reboot) does not count when its start time differs."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if started is not None:
-        now = _proc_start(pid)
-        if now is not None and now != started:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-class Autosave:
-    """This session's autosave slot in ``paths.autosave_dir()``.
-
-    ``save(doc)`` writes ``<session>.psproj`` atomically and then a sidecar
-    ``<session>.json`` (pid, original file, time); ``discard()`` removes both
-    when the window closes normally, so only crashed sessions leave entries."""
-
-    def __init__(self, directory: str | Path | None = None, session: str | None = None):
-        self.directory = Path(directory) if directory else paths.autosave_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.session = session or f"{os.getpid()}-{int(time.time() * 1000)}-{uuid.uuid4().hex[:6]}"
-        self.path = self.directory / f"autosave-{self.session}{SUFFIX}"
-        self.info_path = self.directory / f"autosave-{self.session}.json"
-
-    def save(self, doc: Document) -> Path:
-        save_project(doc, self.path)
-        info = {"pid": os.getpid(), "started": _proc_start(os.getpid()),
-                "source": str(doc.path) if doc.path else None, "saved_at": time.time()}
-        atomic_write(self.info_path, lambda f: f.write(json.dumps(info).encode()))
-        return self.path
-
-    def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
-        self.info_path.unlink(missing_ok=True)
-
-
-def recoverable(directory: str | Path | None = None) -> list[RecoveryEntry]:
-    """Autosaves whose session is no longer running, newest first."""
-    directory = Path(directory) if directory else paths.autosave_dir()
-    out = []
-    for info_path in directory.glob("autosave-*.json"):
-        try:
-            info = json.loads(info_path.read_text())
-            pid = int(info.get("pid", -1))
-        except (OSError, ValueError, TypeError, AttributeError):
-            continue
-        proj = info_path.with_suffix(SUFFIX)
-        if not proj.is_file() or _pid_alive(pid, info.get("started")):
-            continue
-        out.append(RecoveryEntry(proj, info_path, info.get("source"), float(info.get("saved_at", 0)), pid))
-    return sorted(out, key=lambda e: -e.saved_at)
+        return getattr(autosave, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

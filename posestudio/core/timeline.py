@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from posestudio.core import limits
 from posestudio.core.pose import Pose, interpolate
 from posestudio.errors import InputError, describe
 
@@ -46,6 +47,7 @@ VERSION = 1
 MODES = ("bones", "linear", "hold", "ease")
 LOOPS = ("once", "loop", "pingpong")
 DEFAULT_FPS = 12.0
+MIN_FPS = 0.01  # one frame per 100 s; below that frame durations overflow the encoders
 
 
 def smoothstep(t: float) -> float:
@@ -154,8 +156,8 @@ class Timeline:
     @fps.setter
     def fps(self, value: float) -> None:
         v = float(value)
-        if not math.isfinite(v) or v <= 0 or v > 240:
-            raise InputError(f"frames per second must be in (0, 240], got {value!r}")
+        if not math.isfinite(v) or v < MIN_FPS or v > 240:
+            raise InputError(f"frames per second must be in [{MIN_FPS}, 240], got {value!r}")
         self._fps = v
 
     @property
@@ -175,6 +177,7 @@ class Timeline:
         last = self.end if self.end is not None else (keys[-1] if keys else first)
         if last < first:
             raise InputError(f"frame range {first}:{last} is empty")
+        limits.check_frames(int(last) - int(first) + 1, f"frame range {first}:{last}")
         return int(first), int(last)
 
     def frames(self) -> list[int]:

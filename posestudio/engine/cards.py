@@ -10,12 +10,15 @@ measured metrics). The weights themselves are safetensors, never pickles.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from posestudio.errors import InputError
 
 CARD_SUFFIX = ".card.json"
+# a model name becomes file names (NAME.safetensors, NAME.card.json, cached NAME.*.onnx)
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 FORMAT_VERSION = 1
 
 
@@ -53,7 +56,7 @@ class ModelCard:
     def weights_path(self) -> Path | None:
         if self.weights is None or self.path is None:
             return None
-        return self.path.parent / self.weights
+        return self.path.parent / plain_file_name(self.weights, "weights", self.path)
 
     @property
     def height(self) -> int:
@@ -91,18 +94,34 @@ class ModelCard:
         if missing:
             raise InputError(f"model card lacks {', '.join(missing)}", path)
         kw = {k: v for k, v in data.items() if k in known}
-        kw["resolution"] = tuple(int(v) for v in kw.get("resolution", (256, 176)))
-        kw["outputs"] = tuple(kw.get("outputs", ("image",)))
-        kw["tasks"] = tuple(kw.get("tasks", ()))
+        # the name becomes file names (NAME.safetensors, cached NAME.*.onnx) and ``weights``
+        # is a file beside the card: neither may climb out of the model folder
+        plain_file_name(kw["name"], "name", path)
+        if not MODEL_NAME.match(kw["name"]):
+            raise InputError(f"model card name {kw['name'][:80]!r} must be letters, digits, '.', '_' or '-'", path)
+        if kw.get("weights") is not None:
+            plain_file_name(kw["weights"], "weights", path)
+        for key in ("arch", "task"):
+            if not isinstance(kw[key], str):
+                raise InputError(f"model card field {key!r} must be a string", path)
+        if not isinstance(kw.get("config", {}), dict) or not isinstance(kw.get("inputs", {}), dict):
+            raise InputError("model card fields 'config' and 'inputs' must be JSON objects", path)
+        try:
+            kw["resolution"] = tuple(int(v) for v in kw.get("resolution", (256, 176)))
+            kw["outputs"] = tuple(str(v) for v in kw.get("outputs", ("image",)))
+            kw["tasks"] = tuple(str(v) for v in kw.get("tasks", ()))
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InputError(f"model card has a malformed resolution/outputs/tasks ({exc})", path) from None
+        if len(kw["resolution"]) != 2 or not all(0 <= v <= 1 << 16 for v in kw["resolution"]):
+            raise InputError(f"model card resolution {list(kw['resolution'])} is not [height, width]", path)
         return cls(**kw, path=path)
 
     @classmethod
     def load(cls, path: str | Path) -> ModelCard:
+        from posestudio.core.formats import load_json
+
         path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise InputError(f"model card is not valid JSON ({exc.msg} at line {exc.lineno})", path) from None
+        data = load_json(path, what="model card")
         if not isinstance(data, dict):
             raise InputError("model card is not a JSON object", path)
         return cls.from_json(data, path)
@@ -134,6 +153,16 @@ def default_verdict(card: ModelCard) -> tuple[bool, str]:
     if not beats:
         return False, "loses to engine on real photos"
     return True, "beats engine on real photos"
+
+
+def plain_file_name(value, field_name: str, card_path: Path | None) -> str:
+    """``value`` when it is a plain file name (no folder part, no ``..``, not absolute);
+    else an InputError naming the card: card fields name files inside the model folder only."""
+    if (not isinstance(value, str) or not value or value in (".", "..") or "/" in value or "\\" in value
+            or "\0" in value or value != value.strip() or Path(value).is_absolute() or len(value) > 200):
+        raise InputError(f"model card field {field_name!r} must be a plain file name inside the model folder, "
+                         f"got {str(value)[:80]!r}", card_path)
+    return value
 
 
 PUPPET = ModelCard(

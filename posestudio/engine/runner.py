@@ -96,10 +96,14 @@ class Runner:
         """What ``auto`` means: the installed model for ``task`` whose card records that it
         beats the weight-free engine on real photos and passes identity and locality
         (:func:`cards.default_verdict`), the best real-pair SSIM first; else the engine."""
+        earned = Runner.auto_candidates(task)
+        return earned[0] if earned else puppet_card(task)
+
+    @staticmethod
+    def auto_candidates(task: str) -> list[ModelCard]:
+        """The models ``auto`` may pick for ``task`` (:func:`cards.default_verdict`), best real-pair SSIM first."""
         earned = [c for c in store.list_cards(task) if c.task == task and default_verdict(c)[0]]
-        if not earned:
-            return puppet_card(task)
-        return max(earned, key=lambda c: float(c.metrics["realpairs"]["model"]["ssim"]))
+        return sorted(earned, key=lambda c: -float(c.metrics["realpairs"]["model"]["ssim"]))
 
     def backend_for(self, card: ModelCard, backend: str, device: str):
         key = (card.name, backend, device)
@@ -158,12 +162,23 @@ class Runner:
         if backend == "auto":
             backend = "torch" if torch_available() else "onnx"
         device = self.device()
+        skipped: list[str] = []
+        if req.model in ("auto", None):
+            card = self._first_loadable(req, backend, device, skipped)
+            if card.is_puppet:  # every model auto could pick is broken: the engine, with the reasons
+                res = self.engine_answer(req)
+                if unchanged:
+                    res.image = np.array(req.source_image, np.uint8, copy=True)
+                res.warnings[:0] = skipped
+                return res
         if unchanged:  # nothing to move: the photo itself, never a model's re-rendering of it
             be = self.backend_for(card, backend, device)  # loaded all the same: a broken model says so now
             image = np.array(req.source_image, np.uint8, copy=True)
-            return Result(image, {}, 0.0, card.name, backend, getattr(be, "device", device), [])
+            return Result(image, {}, 0.0, card.name, backend, getattr(be, "device", device), skipped)
         try:
-            return self._run_model(req, card, backend, device)
+            res = self._run_model(req, card, backend, device)
+            res.warnings[:0] = skipped
+            return res
         except Exception as exc:
             if device != "cuda" or not _is_oom(exc):
                 raise
@@ -171,6 +186,24 @@ class Runner:
             res = self._run_model(req, card, backend, "cpu")
             res.warnings.insert(0, f"the GPU ran out of memory; {card.name} ran on the CPU instead")
             return res
+
+    def _first_loadable(self, req: Request, backend: str, device: str, skipped: list[str]) -> ModelCard:
+        """``auto``: the first installed card for the task whose model loads; a broken one (unknown
+        arch, bad config, missing or corrupt weights) is skipped with a line in ``skipped``."""
+        for card in self.auto_candidates(req.task):
+            if req.task == "attribute" and card.arch != "scmnet":
+                return card  # attribute_backend explains what is needed
+            try:
+                self.backend_for(card, backend, device)
+            except InputError as exc:
+                if str(exc).startswith("--device"):
+                    raise
+                skipped.append(f"skipped model {card.name}: {exc}")
+            except (KeyError, TypeError, ValueError, ImportError, RuntimeError) as exc:
+                skipped.append(f"skipped model {card.name}: {card.path}: {' '.join(str(exc).split())[:120]}")
+            else:
+                return card
+        return puppet_card(req.task)
 
     @staticmethod
     def _free_cuda() -> None:

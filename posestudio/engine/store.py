@@ -10,16 +10,17 @@ Weights are safetensors only: pickles are never loaded from the store.
 from __future__ import annotations
 
 import copy
+import glob
 import hashlib
 import re
 import threading
 from pathlib import Path
 
 from posestudio import paths
-from posestudio.engine.cards import CARD_SUFFIX, ModelCard
+from posestudio.engine.cards import CARD_SUFFIX, MODEL_NAME, ModelCard
 from posestudio.errors import InputError
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_NAME = MODEL_NAME
 
 
 def check_name(name: str) -> str:
@@ -369,7 +370,7 @@ def remove(name: str) -> list[Path]:
             p.unlink()
             gone.append(p)
     forget()
-    for p in onnx_cache_dir().glob(f"{name}.*"):
+    for p in onnx_cache_dir().glob(f"{glob.escape(card.name)}.*"):
         p.unlink()
         gone.append(p)
     return gone

@@ -44,11 +44,12 @@ def _models_dir_from_settings() -> None:
         os.environ["POSESTUDIO_MODELS_DIR"] = folder
 
 
-def create_window(project: str | None = None):
+def create_window(project: str | None = None, headless: bool = False):
     from posestudio.ui.main_window import MainWindow
 
     _models_dir_from_settings()
     window = MainWindow()
+    window.headless = headless
     if project:
         window.open_file(project)
     return window
@@ -89,9 +90,13 @@ def main(project: str | None = None, screenshot: str | None = None) -> int:
               "--screenshot OUT.png)", file=sys.stderr)
         return 2
     app = _qapp(offscreen=shot is not None)
-    window = create_window(project)
-    if project and window.last_error and shot is None:
+    window = create_window(project, headless=shot is not None)
+    if project and window.last_error:
         print(f"posestudio: error: {window.last_error}", file=sys.stderr)
+        if shot is not None:  # a headless run cannot show what went wrong: say it and fail
+            window.ask_to_save = lambda: True
+            window.close()
+            return 2
     if shot is not None:
         return take_screenshot(window, shot)
     window.show()

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -31,6 +32,9 @@ OPEN_FILTER = "All supported (*.psproj *.png *.jpg *.jpeg *.webp *.bmp *.tif *.t
 
 
 class MainWindow(PoseCommands, ExportCommands, QMainWindow):
+    # headless runs (``--screenshot``) never wait for input: no message boxes, no row dialogs
+    headless = False
+
     def __init__(self):
         super().__init__()
         self.setWindowTitle("PoseStudio")
@@ -279,6 +283,8 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         """One line in the status bar and a non-blocking message box."""
         self.last_error = message
         self.statusBar().showMessage(message, 10000)
+        if self.headless:
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, "PoseStudio", message, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -338,6 +344,10 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
     def _choose_row(self, names: list[str]) -> str | None:
         from PySide6.QtWidgets import QInputDialog
 
+        if self.headless:
+            print(f"posestudio: note: the pose file has {len(names)} rows; using the first, {names[0]!r}",
+                  file=sys.stderr)
+            return names[0]
         name, ok = QInputDialog.getItem(self, "Import pose", "This file has several rows; import:", names, 0, False)
         return name if ok else None
 
@@ -387,8 +397,13 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
 
     # -- recovery and closing ----------------------------------------------------------------------------
     def offer_recovery(self, ask=None) -> bool:
-        """After a crash: offer the newest autosave. ``ask(text) -> bool`` defaults to a dialog."""
-        entries = self.session.recoverable()
+        """After a crash: offer the newest autosave. ``ask(text) -> bool`` defaults to a dialog.
+        Stale, too old or damaged autosaves are removed with one status line each, never offered."""
+        problems: list[str] = []
+        entries = self.session.recoverable(problems)
+        for line in problems:
+            self.statusBar().showMessage(f"Autosave: {line}", 10000)
+            print(f"posestudio: autosave: {line}", file=sys.stderr)
         if not entries:
             return False
         entry = entries[0]

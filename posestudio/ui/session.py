@@ -9,6 +9,7 @@ lines sent to ``error``.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -196,6 +197,9 @@ class Session(QObject):
         self.doc.path = path
         self.undo.setClean()
         self._extra = 0
+        if not self._saving:  # the saved file holds this work now; an autosave of it must not outlive it
+            self.autosave.discard()
+            self._autosaved_index = self._state()
         self.modified_changed.emit(False)
         self.message.emit(f"Saved {path.name}")
         return True
@@ -350,12 +354,13 @@ class Session(QObject):
 
         if self._saver is None:
             self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posestudio-autosave")
+        taken = time.time()
         snapshot, index = self.doc.snapshot(), self._state()
         self._saving = True
 
         def write():
             try:
-                self.autosave.save(snapshot)
+                self.autosave.save(snapshot, taken_at=taken)
             except OSError as exc:
                 self._autosave_done.emit(exc, index)
                 return
@@ -373,14 +378,15 @@ class Session(QObject):
         self._autosaved_index = index
         self.autosaved.emit(str(self.autosave.path))
 
-    def recoverable(self) -> list[project.RecoveryEntry]:
-        return project.recoverable(self.autosave.directory)
+    def recoverable(self, problems: list[str] | None = None) -> list[project.RecoveryEntry]:
+        return project.recoverable(self.autosave.directory, problems)
 
     def recover(self, entry: project.RecoveryEntry) -> bool:
         try:
             doc = entry.load()
         except InputError as exc:
-            self.error.emit(f"could not recover: {exc}")
+            entry.discard()  # damaged: offering it again at every start would only fail again
+            self.error.emit(f"could not recover: {exc}; the autosave was removed")
             return False
         entry.discard()
         self.set_document(doc, modified=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from posestudio.core import limits
 from posestudio.core.formats.poseset import PoseSet
 from posestudio.errors import InputError
 
@@ -37,16 +38,18 @@ def detect_format(path: str | Path, data=None) -> str:
     raise InputError("JSON is neither OpenPose (no 'people') nor COCO keypoints (no 'keypoints')", path)
 
 
-def load_json(path: str | Path):
+def load_json(path: str | Path, what: str = "JSON file"):
+    """The JSON value of a file, or one InputError line naming it: bounded in size (the text
+    limit), regular files only (never a FIFO or device), nesting deep enough to blow the stack
+    refused."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not a text file ({exc.reason})", path) from None
+    text = limits.read_text(path, what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path) from None
+    except RecursionError:
+        raise InputError(f"{what} is nested too deeply to read", path) from None
 
 
 def read_poses(path: str | Path, name: str | None = None, fmt: str | None = None) -> PoseSet:
@@ -54,17 +57,30 @@ def read_poses(path: str | Path, name: str | None = None, fmt: str | None = None
     from posestudio.core.formats import coco, csv_keypoints, openpose
 
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", path)
-    if path.is_dir():
-        raise InputError("is a folder, not a pose file", path)
+    limits.regular_file(path, "pose file")
     if (fmt or detect_format(path)) == "csv":
-        return csv_keypoints.read(path, name)
-    data = load_json(path)
-    fmt = fmt or detect_format(path, data)
-    if fmt == "coco":
-        return coco.from_json(data, path, name)
-    return openpose.from_json(data, path)
+        poses = csv_keypoints.read(path, name)
+    else:
+        data = load_json(path, "pose file")
+        fmt = fmt or detect_format(path, data)
+        try:
+            poses = coco.from_json(data, path, name) if fmt == "coco" else openpose.from_json(data, path)
+        except InputError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            # a JSON value of the wrong type somewhere deep (a string for a number, a list for an object)
+            raise InputError(f"{fmt} pose file has a value of the wrong type ({type(exc).__name__}: "
+                             f"{' '.join(str(exc).split())[:80]})", path) from None
+    for pose in poses.people:
+        limits.check_coordinates(pose.xy, path, "pose file")
+    if poses.width is not None or poses.height is not None:
+        w, h = poses.width, poses.height
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) < 1e12
+                   for v in (w, h)):
+            raise InputError(f"the canvas size {w!r}x{h!r} is not two numbers", path)
+        poses.width, poses.height = int(w), int(h)
+        limits.check_image_size(poses.width, poses.height, path, "the pose canvas")
+    return poses
 
 
 def write_poses(path: str | Path, poses: PoseSet, fmt: str | None = None, name: str | None = None) -> None:

@@ -36,9 +36,11 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             mode = 0o666 & ~UMASK
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and not exc.filename:  # a full disk names no file: name the target
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise

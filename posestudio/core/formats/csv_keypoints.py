@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posestudio.core import limits
 from posestudio.core.formats.atomic import atomic_write_bytes
 from posestudio.core.formats.poseset import PoseSet
 from posestudio.core.pose import Pose
@@ -38,10 +39,7 @@ def _coords(text: str, path, lineno: int, what: str) -> np.ndarray:
 def read_all(path: str | Path) -> dict[str, Pose]:
     """Every row of the CSV as ``{image name: Pose}``, in file order."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise InputError("not a text file", path) from None
+    lines = limits.read_text(path, "pose CSV").splitlines()
     rows: dict[str, Pose] = {}
     for lineno, line in enumerate(lines, 1):
         if not line.strip() or (lineno == 1 and line.replace(" ", "").lower() == HEADER):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from posestudio.core import labels
+from posestudio.core import labels, limits
 from posestudio.core.formats.atomic import atomic_write_bytes
 from posestudio.errors import InputError, describe
 
@@ -23,14 +23,15 @@ def read(path: str | Path, label_set: str = "spt10") -> np.ndarray:
     """(H, W) uint8 label ids, checked against ``label_set``."""
     path = Path(path)
     ls = labels.get(label_set)
+    data = limits.read_image_bytes(path, "label map")
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data)) as im:
             im.load()
             mode = im.mode
             arr = np.array(im)
     except FileNotFoundError:
         raise InputError("no such file", path) from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InputError(f"not a readable image: {describe(exc)}", path) from None
     if mode in ("P", "L"):
         out = arr
@@ -91,7 +92,8 @@ def write(path: str | Path, label_map: np.ndarray, label_set: str = "spt10", pre
 def label_set_of(path: str | Path) -> str | None:
     """The label set recorded in a PNG we wrote, if any."""
     try:
+        limits.regular_file(path, "label map")  # a FIFO would block Image.open
         with Image.open(path) as im:
             return im.info.get("posestudio:label_set")
-    except (OSError, UnidentifiedImageError):
+    except (OSError, UnidentifiedImageError, InputError, Image.DecompressionBombError, ValueError, SyntaxError):
         return None

@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from posestudio.core import limits
 from posestudio.core.formats.atomic import atomic_write_bytes
 from posestudio.errors import InputError, describe
 
 MIMETYPE = "image/openraster"
 THUMBNAIL_MAX = 256
-MAX_PIXELS = 16384 * 16384
 
 
 @dataclass
@@ -138,10 +138,9 @@ def _read_png(z: zipfile.ZipFile, name: str, path: Path) -> np.ndarray:
         data = z.read(name)
     except KeyError:
         raise InputError(f"OpenRaster file is incomplete: {name} is missing", path) from None
+    limits.image_header_size(data, path, name)
     try:
         with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_PIXELS:
-                raise InputError(f"{name} is too large ({im.width}x{im.height})", path)
             return np.array(im.convert("RGBA"))
     except InputError:
         raise
@@ -160,6 +159,7 @@ def read(path: str | Path) -> OraImage:
     except (zipfile.BadZipFile, OSError):
         raise InputError("not an OpenRaster file (not a valid zip)", path) from None
     with z:
+        limits.check_zip(z, path)
         names = z.namelist()
         if not names or names[0] != "mimetype" or z.read("mimetype").strip() != MIMETYPE.encode():
             raise InputError("not an OpenRaster file (no 'image/openraster' mimetype first)", path)
@@ -170,8 +170,9 @@ def read(path: str | Path) -> OraImage:
             raise InputError("OpenRaster file has no stack.xml", path) from None
         except (ET.ParseError, ValueError) as exc:
             raise InputError(f"stack.xml is damaged ({exc})", path) from None
-        if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
+        if width <= 0 or height <= 0:
             raise InputError(f"stack.xml gives an invalid canvas size {width}x{height}", path)
+        limits.check_image_size(width, height, path, "the OpenRaster canvas")
         layers = []
         for el in root.iter("layer"):  # nested stacks are flattened in document order
             src = el.get("src")

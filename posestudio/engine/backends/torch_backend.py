@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.engine.cards import ModelCard
+from posestudio.errors import InputError
 
 
 class TorchBackend:
@@ -16,7 +17,7 @@ class TorchBackend:
         from posestudio.engine import store
 
         if device == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError("CUDA was asked for but torch sees no GPU")
+            raise InputError("--device cuda: torch sees no GPU on this machine; use --device cpu or auto")
         self.card = card
         self.device = device
         net = store.build_model(card) if net is None else net.eval()

@@ -68,7 +68,7 @@ class PoseLibrary:
         try:
             data = json.loads(path.read_text())
             self.poses = {k: pose_from_json(v) for k, v in data.get("poses", {}).items()}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.poses = {}
 
     def save(self) -> None:
