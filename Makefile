@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint clean default-models
+.PHONY: run test install lint clean default-models dist
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
 
 # Retrain, evaluate and ship the default weights in models/ (docs/MODELS.md has the numbers;
 # about 1.5-2 h on a 2-core CPU for all three, run one at a time or side by side).
@@ -51,3 +51,13 @@ default-models: $(STAMP)
 	  $(VENV)/bin/posestudio models import runs/refine-$$t --name refine-$$t-synth --into models --force \
 	    --eval-json runs/refine-$$t/eval.json --licence MIT || exit 1; \
 	done
+
+# The one-folder bundle (PyInstaller, ONNX Runtime inside, no torch), its desktop files and
+# dist/PoseStudio-<version>-linux-x86_64.tar.gz; see packaging/README.md and docs/INSTALL.md.
+DIST_STAMP := $(VENV)/.installed-dist
+$(DIST_STAMP): pyproject.toml constraints.txt | $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,dist]'
+	touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	PYTHONPATH=$(CURDIR) $(PY) packaging/build.py $(DIST_ARGS)
