@@ -3,11 +3,12 @@
 Steps (each prints its time):
 1. stage the shipped models with their ONNX exports (made here with the source
    install's torch: the bundle itself has no torch);
-2. PyInstaller on packaging/posestudio.spec (torch, training and the nets left out);
-3. the licences of everything bundled (packaging/licences.py);
-4. icons in the hicolor sizes rendered from resources/icons/app.svg with Qt,
-   the .desktop entry, AppStream metainfo, the .psproj MIME type, install.sh;
-5. dist/PoseStudio-<version>-linux-x86_64.tar.gz.
+2. icons in the hicolor sizes rendered from resources/icons/app.svg with Qt
+   (and the .ico / .icns of the executable on Windows / macOS);
+3. PyInstaller on packaging/posestudio.spec (torch, training and the nets left out);
+4. the licences of everything bundled (packaging/licences.py);
+5. Linux: the .desktop entry, AppStream metainfo, the .psproj MIME type, install.sh,
+   and dist/PoseStudio-<version>-linux-x86_64.tar.gz.
 
 Run from the repository root with the project's virtualenv:
 ``PYTHONPATH=$PWD .venv/bin/python packaging/build.py [--no-tarball]``.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -31,6 +33,12 @@ APP_ID = "org.posestudio.PoseStudio"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # onnxruntime's largest numeric error against torch on the shipped refiners is ~1e-6
 MAX_ONNX_DIFF = 1e-3
+
+
+def platform_tag() -> str:
+    system = {"linux": "linux", "win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform)
+    machine = platform.machine().lower()
+    return f"{system}-{ {'amd64': 'x86_64', 'aarch64': 'arm64'}.get(machine, machine)}"
 
 
 def step(name: str, t0: float) -> float:
@@ -67,8 +75,10 @@ def stage_models(stage: Path) -> list[dict]:
     return reports
 
 
-def run_pyinstaller(stage: Path, distpath: Path, workpath: Path) -> Path:
+def run_pyinstaller(stage: Path, distpath: Path, workpath: Path, icon: Path | None) -> Path:
     env = {**os.environ, "POSESTUDIO_STAGE": str(stage), "PYTHONPATH": str(ROOT)}
+    if icon is not None:
+        env["POSESTUDIO_ICON"] = str(icon)
     nice = ["nice", "-n", "10"] if shutil.which("nice") else []
     cmd = [*nice, sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
            "--distpath", str(distpath), "--workpath", str(workpath), str(PKG / "posestudio.spec")]
@@ -76,8 +86,9 @@ def run_pyinstaller(stage: Path, distpath: Path, workpath: Path) -> Path:
     return distpath / "PoseStudio"
 
 
-def render_icons(share: Path) -> None:
-    """hicolor PNGs from the SVG icon (Qt's SVG renderer, offscreen)."""
+def render_icons(share: Path) -> Path | None:
+    """hicolor PNGs under ``share/icons`` from the SVG icon (Qt's SVG renderer, offscreen);
+    on Windows and macOS also the executable's .ico / .icns (Pillow), whose path is returned."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
@@ -100,9 +111,18 @@ def render_icons(share: Path) -> None:
     scalable = share / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
     scalable.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(svg, scalable)
+    kind = {"win32": "ico", "darwin": "icns"}.get(sys.platform)
+    if kind is None:
+        return None
+    from PIL import Image
+
+    big = Image.open(share / "icons" / "hicolor" / "512x512" / "apps" / f"{APP_ID}.png")
+    out = share / f"posestudio.{kind}"
+    big.save(out, **({"sizes": [(n, n) for n in ICON_SIZES if n <= 256]} if kind == "ico" else {}))
+    return out
 
 
-def desktop_files(top: Path, version: str) -> None:
+def desktop_files(top: Path, version: str, icons: Path) -> None:
     share = top / "share"
     linux = PKG / "linux"
     for src, dest in (
@@ -113,7 +133,7 @@ def desktop_files(top: Path, version: str) -> None:
         dest.mkdir(parents=True, exist_ok=True)
         text = (linux / src).read_text().replace("@VERSION@", version).replace("@DATE@", time.strftime("%Y-%m-%d"))
         (dest / src.replace(".mime.xml", ".xml")).write_text(text)
-    render_icons(share)
+    shutil.copytree(icons / "icons", share / "icons", dirs_exist_ok=True)
     for script in ("install.sh", "uninstall.sh"):
         shutil.copy2(linux / script, top / script)
         (top / script).chmod(0o755)
@@ -145,21 +165,26 @@ def main() -> int:
     from posestudio import __version__
 
     dist, work = Path(args.dist).resolve(), Path(args.work).resolve()
-    top = dist / f"PoseStudio-{__version__}-linux-x86_64"
+    linux = sys.platform.startswith("linux")
+    top = dist / f"PoseStudio-{__version__}-{platform_tag()}"
     shutil.rmtree(top, ignore_errors=True)
     t_start = t = time.perf_counter()
     stage = work / "stage"
     reports = stage_models(stage)
     t = step("models staged and exported to ONNX", t)
-    bundle = run_pyinstaller(stage, top, work / "pyinstaller")
+    shutil.rmtree(stage / "icons", ignore_errors=True)
+    icon = render_icons(stage / "icons")
+    t = step("icons", t)
+    bundle = run_pyinstaller(stage, top, work / "pyinstaller", icon)
     t = step("PyInstaller", t)
     names = json.loads((work / "pyinstaller" / "posestudio" / "bundled-toplevel.json").read_text())
     index = licences.collect(names, bundle / "licenses", ROOT, bundle)
     t = step(f"licences ({len(index)} entries)", t)
-    desktop_files(top, __version__)
-    t = step("desktop files and icons", t)
+    if linux:
+        desktop_files(top, __version__, stage / "icons")
+        t = step("desktop files", t)
     info = {"version": __version__, "bundle_bytes": du(bundle), "onnx": reports}
-    if not args.no_tarball:
+    if linux and not args.no_tarball:
         tar = make_tarball(top)
         info["tarball"] = str(tar)
         info["tarball_bytes"] = tar.stat().st_size
