@@ -78,7 +78,13 @@ code=$?
 set -e
 [ "$code" = 2 ] && [ "$(wc -l < "$WORK/train.err")" = 1 ] && grep -q "source install" "$WORK/train.err" \
     || fail "train in the bundle: exit $code, $(cat "$WORK/train.err")"
-lap "no torch; train says so"
+set +e
+ps models check pona 2> "$WORK/check.err"
+code=$?
+set -e
+[ "$code" = 2 ] && [ "$(wc -l < "$WORK/check.err")" = 1 ] \
+    || fail "models check in the bundle: exit $code, $(cat "$WORK/check.err")"
+lap "no torch; train and models check say so"
 
 # per-user install into a scratch prefix, the installed command, then uninstall
 env -i HOME="$WORK/home" PATH=/usr/bin:/bin PREFIX="$WORK/prefix" sh "$APPDIR/install.sh"
