@@ -50,7 +50,9 @@ def _write(out: Path, rows: list[tuple[str, str, str]]) -> None:
     lines += ["", "Each folder here holds that component's licence and notice files as it ships them.",
               "Qt and PySide6 are used under the LGPL-3.0: they are separate shared libraries in",
               "_internal/ (PySide6/Qt/lib) that you may replace with your own build of the same version;",
-              "their source is at the Qt Project (qt.io) and PyPI (PySide6 sdist)."]
+              "their source is at the Qt Project (qt.io) and PyPI (PySide6 sdist).",
+              "ffmpeg is a separate program (imageio_ffmpeg/binaries) that PoseStudio runs to write",
+              "MP4 files; it is GPL-3.0: its source is at ffmpeg.org, the exact build in ffmpeg/VERSION.txt."]
     (out / "INDEX.txt").write_text("\n".join(lines) + "\n")
 
 
