@@ -7,7 +7,8 @@ RECORD: LICENSE, COPYING, NOTICE, third-party notices) are copied into
 its declared licence. Added by hand because no wheel carries them: the full
 LGPL/GPL texts PySide6 and Qt are offered under (Debian's common-licenses),
 Python's own licence, ffmpeg's licence statement (``ffmpeg -L`` of the bundled
-binary) and the shipped models' licences (their cards).
+binary), the Debian copyright files of the system libraries PyInstaller copied from the
+build machine (``dpkg -S``) and the shipped models' licences (their cards).
 """
 
 from __future__ import annotations
@@ -42,6 +43,42 @@ def _declared(dist: md.Distribution) -> str:
         classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License")]
         text = "; ".join(classifiers) or (text.splitlines()[0] if text else "see files")
     return text
+
+
+def _debian_libraries(bundle: Path, out: Path) -> list[tuple[str, str, str]]:
+    """Shared libraries PyInstaller copied from the build machine (not from a wheel): their
+    Debian packages' copyright files go into ``system/<package>/``."""
+    if shutil.which("dpkg") is None:
+        return []
+    multiarch = sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu"
+    candidates = []
+    for f in sorted((bundle / "_internal").iterdir()):
+        if f.is_file() and not f.is_symlink() and ".so" in f.name:  # wheels' libraries are symlinked here
+            # the same file, not only the same name (libpython comes from the build's own Python)
+            candidates += [str(c) for c in (Path(d, multiarch, f.name) for d in ("/usr/lib", "/lib"))
+                           if c.is_file() and c.stat().st_size == f.stat().st_size]
+    if not candidates:
+        return []
+    found = subprocess.run(["dpkg", "-S", *candidates], capture_output=True, text=True).stdout
+    owners: dict[str, set[str]] = {}
+    for line in found.splitlines():
+        pkg, sep, path = line.partition(": ")
+        if sep:
+            owners.setdefault(pkg.split(":")[0], set()).add(Path(path).name)
+    if not owners:
+        return []
+    versions = dict(line.split(" ", 1) for line in subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${Version}\n", *owners], capture_output=True, text=True
+    ).stdout.splitlines() if " " in line)
+    rows = []
+    for pkg, libs in sorted(owners.items()):
+        dest = out / "system" / pkg
+        dest.mkdir(parents=True)
+        copyright_file = Path("/usr/share/doc") / pkg / "copyright"
+        if copyright_file.is_file():
+            shutil.copy2(copyright_file, dest / "copyright")
+        rows.append((f"{pkg} (Debian)", versions.get(pkg, "?"), f"see system/{pkg}/copyright: {', '.join(sorted(libs))}"))
+    return rows
 
 
 def _write(out: Path, rows: list[tuple[str, str, str]]) -> None:
@@ -93,6 +130,7 @@ def collect(names: list[str], out: Path, root: Path, bundle: Path) -> list[tuple
         kind = "GPL-3.0-or-later" if "--enable-gpl" in ver and "version 3" in lic else (
             "GPL-2.0-or-later" if "--enable-gpl" in ver else "LGPL-2.1-or-later")
         rows.append(("ffmpeg (imageio-ffmpeg binary)", ver.split()[2] if ver else "?", kind))
+    rows += _debian_libraries(bundle, out)
     (out / "PoseStudio").mkdir()
     shutil.copy2(root / "LICENSE", out / "PoseStudio" / "LICENSE")
     rows.append(("PoseStudio", "", "MIT"))
