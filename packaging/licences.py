@@ -105,9 +105,11 @@ def collect(names: list[str], out: Path, root: Path, bundle: Path) -> list[tuple
         dest.mkdir()
         files = [f for f in dist.files or [] if NOTICE.search(f.name) and not f.name.endswith((".py", ".pyc"))]
         for f in files:
-            src, rel = Path(dist.locate_file(f)), Path(f).parts
+            src = Path(dist.locate_file(f))
+            rel = [p for p in Path(f).parts if not p.endswith(".dist-info")]
+            rel = rel[1:] if len(rel) > 1 and rel[0] == "licenses" else rel
             if src.is_file():  # nested notices (numpy's vendored code) keep their path in the name
-                shutil.copy2(src, dest / ("__".join(rel[1:]) if len(rel) > 2 else f.name))
+                shutil.copy2(src, dest / "__".join(rel))
         lic = _declared(dist)
         if "LGPL" in lic and COMMON.is_dir():  # PySide6 and shiboken6 wheels carry no licence text
             for text in ("LGPL-3", "GPL-2", "GPL-3"):

@@ -5,6 +5,7 @@ The bundle itself is built and run by packaging/ci-smoke.sh (minutes, not a unit
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import stat
@@ -107,3 +108,45 @@ def test_install_sh_installs_per_user_and_uninstall_sh_removes_it(unpacked, tmp_
             and not (p.relative_to(local).parts[1:2] == ("mime",) and p.parent.name != "packages")]
     assert not left, left
     assert not os.path.lexists(local / "bin" / "posestudio")
+
+
+def load_packaging(name: str):
+    """packaging/NAME.py by its path (``build`` is also the name of a PyPI package)."""
+    spec = importlib.util.spec_from_file_location(f"packaging_{name}", REPO / "packaging" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture
+def packaging_modules():
+    return load_packaging("build"), load_packaging("licences")
+
+
+def test_icons_are_rendered_from_the_svg_in_every_hicolor_size(tmp_path, packaging_modules):
+    from PIL import Image
+
+    build, _ = packaging_modules
+    build.render_icons(tmp_path)
+    hicolor = tmp_path / "icons" / "hicolor"
+    for n in build.ICON_SIZES:
+        with Image.open(hicolor / f"{n}x{n}" / "apps" / f"{APP_ID}.png") as im:
+            assert im.size == (n, n) and im.mode == "RGBA"
+            alpha = im.getchannel("A")
+            assert alpha.getextrema() == (0, 255), "a transparent background around an opaque figure"
+    assert (hicolor / "scalable" / "apps" / f"{APP_ID}.svg").read_bytes() == (
+        REPO / "resources" / "icons" / "app.svg").read_bytes()
+
+
+def test_licences_of_the_bundled_packages_are_collected(tmp_path, packaging_modules):
+    _, licences = packaging_modules
+    bundle = tmp_path / "PoseStudio"
+    (bundle / "_internal").mkdir(parents=True)
+    rows = licences.collect(["numpy", "PIL", "onnxruntime"], bundle / "licenses", REPO, bundle)
+    names = {r[0] for r in rows}
+    assert {"numpy", "pillow", "Python", "PoseStudio"} <= names and any(n.startswith("onnxruntime") for n in names)
+    numpy_dir = next((bundle / "licenses").glob("numpy-*"))
+    assert "Copyright" in (numpy_dir / "LICENSE.txt").read_text()
+    index = (bundle / "licenses" / "INDEX.txt").read_text()
+    for card in (REPO / "models").glob("*.card.json"):
+        assert card.name.split(".")[0] in index
