@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run check-desktop test install lint clean default-models gpu-check fuzz-soak
+.PHONY: run check-desktop test install lint clean default-models gpu-check fuzz-soak dist
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ fuzz-soak: $(STAMP)
 	  POSESTUDIO_FUZZ_SOAK=1 $(PY) -m pytest -q -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
 
 # Retrain, evaluate and ship the default weights in models/ (docs/MODELS.md has the numbers;
 # about 1.5-2 h on a 2-core CPU for all three, run one at a time or side by side).
@@ -77,3 +77,13 @@ default-models: $(STAMP)
 	  if [ $$t = pose ]; then $(PY) -m posestudio eval refine-pose-synth --realpairs --data $(REALPAIRS) --record \
 	    || exit 1; fi; \
 	done
+
+# The one-folder bundle (PyInstaller, ONNX Runtime inside, no torch), its desktop files and
+# dist/PoseStudio-<version>-linux-x86_64.tar.gz; see packaging/README.md and docs/INSTALL.md.
+DIST_STAMP := $(VENV)/.installed-dist
+$(DIST_STAMP): pyproject.toml constraints.txt | $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,dist]'
+	touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	PYTHONPATH=$(CURDIR) $(PY) packaging/build.py $(DIST_ARGS)

@@ -69,6 +69,12 @@ def parse_overrides(items: list[str]) -> dict:
 
 
 def run(args) -> int:
+    from posestudio.engine.runner import torch_available
+    from posestudio.errors import InputError
+
+    if not torch_available():  # the bundle infers through ONNX Runtime and leaves torch out
+        raise InputError("training needs torch, which this build leaves out: use the source install "
+                         "(`make run`, see docs/INSTALL.md)")
     from posestudio.training.config import TrainConfig, parse_phases, parse_size
     from posestudio.training.loop import train
 

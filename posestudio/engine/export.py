@@ -26,6 +26,14 @@ def onnx_path(card: ModelCard, fp16: bool = False) -> Path:
     return store.onnx_cache_dir() / f"{card.name}.{tag}.{'fp16' if fp16 else 'fp32'}.onnx"
 
 
+def prebuilt_path(card: ModelCard, fp16: bool = False) -> Path | None:
+    """An export shipped beside the card (the bundle exports at build time: it has no torch)."""
+    if card.path is None:
+        return None
+    path = card.path.parent / onnx_path(card, fp16).name
+    return path if path.is_file() else None
+
+
 def example_inputs(card: ModelCard, batch: int = 1, seed: int = 0) -> dict[str, np.ndarray]:
     """Random inputs of the card's shapes and value ranges (images in [-1, 1], one-hot parsing …)."""
     rng = np.random.default_rng(seed)

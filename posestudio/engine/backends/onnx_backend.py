@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from posestudio.engine.cards import ModelCard
+from posestudio.errors import InputError
 
 DEFAULT_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 _GPU = {"TensorrtExecutionProvider", "CUDAExecutionProvider"}
@@ -82,6 +83,13 @@ class OnnxBackend:
         fp16 = device == "cuda"
         path = export.onnx_path(card, fp16)
         if not path.exists():
+            path = export.prebuilt_path(card, fp16) or export.prebuilt_path(card, False)
+        if path is None:
+            from posestudio.engine.runner import torch_available
+
+            if not torch_available():
+                raise InputError(f"no ONNX export of {card.name} ships with this build, and exporting one "
+                                 "needs torch (the source install)", card.path)
             path, _ = export.export_card(card, fp16=fp16, verify=False)
         return cls(path, providers=providers, device=device, threads=threads)
 
