@@ -15,12 +15,18 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The detection models come from the MediaPipe 0.10.14 wheel on the package registry
+# (pip download, no install; Apache-2.0 notice kept beside them in models/detect).
+DETECT_MODELS := models/detect/NOTICE.txt
+$(DETECT_MODELS): | $(STAMP)
+	$(PY) -m posestudio detect --install-models
 
-run: $(STAMP)
+install: $(STAMP) $(DETECT_MODELS)
+
+run: install
 	$(VENV)/bin/posestudio $(ARGS)
 
-test: $(STAMP)
+test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

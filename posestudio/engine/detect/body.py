@@ -1,0 +1,67 @@
+"""People's bodies: BlazePose detection (SSD) -> 33 landmarks and a soft matte per person."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from posestudio.engine.detect import geometry as g
+from posestudio.engine.detect.runtime import run
+
+DET, LMK = "pose_detection.tflite", "pose_landmark_full.tflite"
+DET_SIDE, LMK_SIDE = 224, 256
+_ANCHORS = g.ssd_anchors(DET_SIDE, (8, 16, 32, 32, 32))
+
+
+@dataclass
+class Body:
+    landmarks: np.ndarray  # (33, 2) image pixels
+    visibility: np.ndarray  # (33,) in [0, 1]: seen (not hidden, inside the picture)
+    score: float  # the landmark model's "a person is here"
+    matte: np.ndarray  # (H, W) float32 in [0, 1]
+    roi: g.Roi
+
+
+def find_people(image: np.ndarray, threshold: float = 0.5, max_people: int = 8) -> list[g.Roi]:
+    """Regions (rotated squares) around each person, MediaPipe's detection-to-ROI rule:
+    centred on the hips, side 2.5x the hips-to-head-top distance, upright along that line."""
+    h, w = image.shape[:2]
+    frame = g.Roi(w / 2, h / 2, max(w, h))
+    boxes, scores = run(DET, g.crop(image, frame, DET_SIDE, -1.0, 1.0))
+    p, box, kps = g.decode_ssd(boxes[0], scores[0], _ANCHORS, DET_SIDE, threshold)
+    rois = []
+    for _, _, k in g.weighted_nms(p, box, kps)[:max_people]:
+        pts = frame.to_image(k * DET_SIDE, DET_SIDE)
+        rois.append(g.aligned_roi(pts[0], pts[1], math.pi / 2, 1.25))
+    return rois
+
+
+def landmarks(image: np.ndarray, roi: g.Roi) -> Body:
+    """The 33 BlazePose landmarks and the matte of the person in ``roi``."""
+    h, w = image.shape[:2]
+    lm, flag, seg, _, _ = run(LMK, g.crop(image, roi, LMK_SIDE, 0.0, 1.0))
+    lm = lm.reshape(-1, 5)
+    pts = roi.to_image(lm[:, :2], LMK_SIDE)
+    vis = g.sigmoid(np.minimum(lm[:, 3], lm[:, 4]))
+    matte = g.paste(g.sigmoid(seg[0, :, :, 0]), roi, h, w)
+    return Body(pts[:33], vis[:33], float(flag.reshape(-1)[0]), matte, _roi_from_landmarks(pts))
+
+
+def _roi_from_landmarks(pts: np.ndarray) -> g.Roi:
+    # landmarks 33 (hip centre) and 34 (above the head) are the model's own alignment points
+    return g.aligned_roi(pts[33], pts[34], math.pi / 2, 1.25)
+
+
+def detect_bodies(image: np.ndarray, min_score: float = 0.5, refine: bool = True) -> list[Body]:
+    """Every person found: landmarks in the detector's region, then once more in the region
+    the landmarks themselves give (as MediaPipe's tracking does), which centres the crop."""
+    out = []
+    for roi in find_people(image):
+        b = landmarks(image, roi)
+        if refine and b.score >= min_score:
+            b = landmarks(image, b.roi)
+        if b.score >= min_score:
+            out.append(b)
+    return out
