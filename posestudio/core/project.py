@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from posestudio import __version__, paths
+from posestudio.core import wholebody
 from posestudio.core.document import Document
 from posestudio.core.layers import (
     EdgeLayer,
@@ -121,11 +122,12 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
 def pose_to_json(pose: Pose) -> dict:
     """Hidden joints keep their position so hiding then restoring is lossless."""
     return {"xy": [[round(float(x), 4), round(float(y), 4)] for x, y in pose.xy],
-            "visible": [bool(v) for v in pose.visible]}
+            "visible": [bool(v) for v in pose.visible], **wholebody.to_json(pose.hands, pose.face)}
 
 
 def pose_from_json(obj) -> Pose:
-    return Pose(np.asarray(obj["xy"], dtype=np.float64), np.asarray(obj["visible"], dtype=bool))
+    return Pose(np.asarray(obj["xy"], dtype=np.float64), np.asarray(obj["visible"], dtype=bool),
+                *wholebody.from_json(obj))
 
 
 # -- save ------------------------------------------------------------------------------

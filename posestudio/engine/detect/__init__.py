@@ -21,8 +21,8 @@ from posestudio.engine.detect.image import as_rgb8
 from posestudio.engine.detect.models import INSTALL_HINT, install_models, installed, models_dir
 
 __all__ = [
-    "COCO18_FROM_BLAZEPOSE", "INSTALL_HINT", "Person", "blazepose_to_coco18", "detect_people",
-    "face_edges", "install_models", "installed", "models_dir", "people_matte",
+    "COCO18_FROM_BLAZEPOSE", "INSTALL_HINT", "Person", "as_rgb8", "blazepose_to_coco18", "detect_people",
+    "face_edges", "install_models", "installed", "models_dir", "people_matte", "whole_body_pose",
 ]
 
 # COCO-18 joint -> BlazePose landmark index (None: the neck, the shoulders' midpoint).
@@ -112,5 +112,14 @@ def people_matte(people: list[Person], height: int, width: int) -> np.ndarray:
 
 
 def whole_body_pose(person: Person) -> Pose:
-    """The person's Pose (body; hands and face where the Pose model carries them)."""
-    return person.pose
+    """The person's Pose with hands and face (confidence: the hand's / face's model score)."""
+    hands = None
+    if any(h is not None for h in person.hands):
+        hands = np.zeros((2, 21, 3))
+        for s, (h, c) in enumerate(zip(person.hands, person.hand_confidence, strict=True)):
+            if h is not None:
+                hands[s, :, :2], hands[s, :, 2] = h, round(float(c), 3)
+    face = None
+    if person.face is not None:
+        face = np.hstack([person.face, np.full((70, 1), round(float(person.face_confidence), 3))])
+    return Pose(person.pose.xy, person.pose.visible, hands, face)
