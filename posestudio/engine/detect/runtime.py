@@ -18,13 +18,13 @@ _LOCK = threading.Lock()
 
 @contextlib.contextmanager
 def _quiet_stderr():
+    fd = 2  # the C++ library writes to the process's fd 2, whatever sys.stderr is
     try:
-        fd = sys.stderr.fileno()
+        sys.stderr.flush()
+        saved = os.dup(fd)
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), fd)
