@@ -22,6 +22,10 @@ def add_parser(sub) -> None:
     p.add_argument("--face-edges", metavar="EDGES.png", help="also write the face edge map (first face)")
     p.add_argument("--body-only", action="store_true", help="skip hands and face (faster)")
     p.add_argument(
+        "--evaluate", metavar="FOLDER", help="score detection instead: PCKh per joint on a pose-transfer folder "
+        "(annotations.csv + images/) and matte IoU on NAME.jpg + NAME_parsing.png pairs in it",
+    )
+    p.add_argument(
         "--install-models", action="store_true", help="fetch the detection models (MediaPipe 0.10.14 wheel)"
     )
     p.set_defaults(func=run)
@@ -37,6 +41,8 @@ def run(args) -> int:
             print(f"{detect.install_models()}: detection models installed")
         if args.image is None:
             return 0
+    if args.evaluate:
+        return evaluate(args.evaluate)
     if args.image is None or args.out is None:
         raise InputError("give an IMAGE and --out POSE.json (or --install-models)")
     if not detect.installed():
@@ -70,4 +76,27 @@ def run(args) -> int:
             raise InputError("no face found", args.image)
         write_png(args.face_edges, detect.face_edges(face.mesh, h, w))
         print(f"{args.face_edges}: face edges")
+    return 0
+
+
+def evaluate(folder: str) -> int:
+    from pathlib import Path
+
+    from posestudio.engine import detect
+    from posestudio.training.detect_eval import matte_iou, pckh_per_joint
+
+    if not detect.installed():
+        raise InputError(detect.INSTALL_HINT)
+    if not Path(folder).is_dir():
+        raise InputError("no such folder", folder)
+    if (Path(folder) / "annotations.csv").is_file():
+        r = pckh_per_joint(folder)
+        print(f"PCKh@0.5 over {r['images']} images ({r['nobody_found']} with nobody found): {r['overall']:.3f}")
+        for j, (v, n) in r["per_joint"].items():
+            print(f"  {j:11s} {'-' if v is None else f'{v:.3f}'} ({n} annotated)")
+    ious = matte_iou(folder)
+    for name, v in ious.items():
+        print(f"matte IoU {name}: {v:.3f}")
+    if ious:
+        print(f"matte IoU mean: {sum(ious.values()) / len(ious):.3f}, min {min(ious.values()):.3f}")
     return 0

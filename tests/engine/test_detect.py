@@ -154,3 +154,33 @@ def test_installing_from_a_wheel_ships_the_licence(tmp_path):
     assert detect.installed(folder)
     assert (folder / detect.models.LICENCE).read_text() == "Apache License 2.0 text"
     assert "Apache License 2.0" in (folder / "NOTICE.txt").read_text()
+
+
+def test_huge_and_panorama_photos_find_the_same_person(samples_dir):
+    import cv2
+
+    rgb = photo(samples_dir, "2_B")
+    ref = detect_people(rgb)[0]
+    big = cv2.resize(rgb, (4096, 4096), interpolation=cv2.INTER_CUBIC)  # shrunk for the models, scaled back
+    (p,) = detect_people(big)
+    k = 4096 / 256
+    both = p.pose.visible & ref.pose.visible
+    assert both.sum() >= 12 and np.abs((p.pose.xy[both] + 0.5) / k - 0.5 - ref.pose.xy[both]).max() < 3
+    assert p.matte.shape == (4096, 4096) and p.face is not None
+    wide = np.zeros((256, 2000, 3), np.uint8)  # a strip: the person is 1/8 of it
+    wide[:, 800:1056] = rgb
+    (q,) = detect_people(wide, hands=False, face=False)
+    assert np.abs(q.pose.xy[0] - (ref.pose.xy[0] + [800, 0])).max() < 5
+
+
+def test_a_drawn_figure_is_a_sensible_answer():
+    from posestudio.engine.bench import synthetic_figure
+
+    img, pose, _ = synthetic_figure(512, 352)  # a flat textured mannequin on a gradient
+    people = detect_people(img, hands=False, face=False)
+    assert len(people) <= 1
+    for p in people:  # if the mannequin counts as a person, the matte lies on it
+        from posestudio.core.pose import body_mask
+
+        body = body_mask(pose, 512, 352) > 0
+        assert (p.matte[body] > 0.5).mean() > 0.5

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from posestudio.core.face_edges import draw_face_edges, mediapipe_to_ibug68
@@ -24,6 +25,8 @@ __all__ = [
     "COCO18_FROM_BLAZEPOSE", "INSTALL_HINT", "Person", "as_rgb8", "blazepose_to_coco18", "detect_people",
     "face_edges", "install_models", "installed", "models_dir", "people_matte", "whole_body_pose",
 ]
+
+WORK_SIDE = 1536  # longest side the detectors work at (hands and face are cropped from it too)
 
 # COCO-18 joint -> BlazePose landmark index (None: the neck, the shoulders' midpoint).
 COCO18_FROM_BLAZEPOSE: tuple[int | None, ...] = (
@@ -84,11 +87,15 @@ def detect_people(image, hands: bool = True, face: bool = True, max_people: int 
     most prominent first. Empty when nobody is found."""
     from posestudio.engine.detect.body import detect_bodies
 
-    rgb = as_rgb8(image)
-    h, w = rgb.shape[:2]
+    full = as_rgb8(image)
+    h, w = full.shape[:2]
+    # the models see 128-256 px crops: a huge picture is first shrunk with area averaging
+    # (no aliasing, and the crops and mattes stay cheap); points are scaled back after
+    scale = min(1.0, WORK_SIDE / max(h, w))
+    rgb = full if scale == 1.0 else cv2.resize(full, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     people = []
     for b in detect_bodies(rgb)[:max_people]:
-        pose, conf = blazepose_to_coco18(b.landmarks, b.visibility, w, h)
+        pose, conf = blazepose_to_coco18(b.landmarks, b.visibility, rgb.shape[1], rgb.shape[0])
         p = Person(pose, conf, b.matte, b.score)
         if hands:
             from posestudio.engine.detect.hands import detect_hands
@@ -98,9 +105,22 @@ def detect_people(image, hands: bool = True, face: bool = True, max_people: int 
             from posestudio.engine.detect.face import detect_face
 
             p.face, p.face_confidence, p.mesh = detect_face(rgb, b.landmarks, b.visibility)
-        people.append(p)
+        people.append(p if scale == 1.0 else _unscaled(p, scale, h, w))
     people.sort(key=lambda p: -float(p.matte.sum()))
     return people
+
+
+def _unscaled(p: Person, scale: float, height: int, width: int) -> Person:
+    """A person found in a picture shrunk by ``scale``, in the full picture's pixels."""
+
+    def up(xy):
+        return None if xy is None else (np.asarray(xy) + 0.5) / scale - 0.5
+
+    p.pose = Pose(up(p.pose.xy), p.pose.visible)
+    p.hands = [up(h) for h in p.hands]
+    p.face, p.mesh = up(p.face), up(p.mesh)
+    p.matte = cv2.resize(p.matte, (width, height), interpolation=cv2.INTER_LINEAR)
+    return p
 
 
 def people_matte(people: list[Person], height: int, width: int) -> np.ndarray:

@@ -26,13 +26,27 @@ class Body:
 
 def find_people(image: np.ndarray, threshold: float = 0.5, max_people: int = 8) -> list[g.Roi]:
     """Regions (rotated squares) around each person, MediaPipe's detection-to-ROI rule:
-    centred on the hips, side 2.5x the hips-to-head-top distance, upright along that line."""
+    centred on the hips, side 2.5x the hips-to-head-top distance, upright along that line.
+    The whole picture is looked at first; a long strip (a panorama), where people shrink
+    to a few pixels in it, is then looked at in overlapping squares."""
     h, w = image.shape[:2]
-    frame = g.Roi(w / 2, h / 2, max(w, h))
+    rois = _find_in(image, g.Roi(w / 2, h / 2, max(w, h)), threshold)
+    side = min(w, h)
+    if not rois and max(w, h) >= 2 * side:
+        n = math.ceil(2 * max(w, h) / side) - 1
+        for i in range(n):
+            c = side / 2 + i * (max(w, h) - side) / max(n - 1, 1)
+            frame = g.Roi(c, h / 2, side) if w > h else g.Roi(w / 2, c, side)
+            found = _find_in(image, frame, threshold)
+            rois += [r for r in found if all(math.dist((r.cx, r.cy), (o.cx, o.cy)) > r.size / 4 for o in rois)]
+    return rois[:max_people]
+
+
+def _find_in(image: np.ndarray, frame: g.Roi, threshold: float) -> list[g.Roi]:
     boxes, scores = run(DET, g.crop(image, frame, DET_SIDE, -1.0, 1.0))
     p, box, kps = g.decode_ssd(boxes[0], scores[0], _ANCHORS, DET_SIDE, threshold)
     rois = []
-    for _, _, k in g.weighted_nms(p, box, kps)[:max_people]:
+    for _, _, k in g.weighted_nms(p, box, kps):
         pts = frame.to_image(k * DET_SIDE, DET_SIDE)
         rois.append(g.aligned_roi(pts[0], pts[1], math.pi / 2, 1.25))
     return rois
@@ -58,7 +72,9 @@ def detect_bodies(image: np.ndarray, min_score: float = 0.5, refine: bool = True
     """Every person found: landmarks in the detector's region, then once more in the region
     the landmarks themselves give (as MediaPipe's tracking does), which centres the crop."""
     out = []
-    for roi in find_people(image):
+    # side and back views can score under the detector's 0.5; the landmark model's own score
+    # (min_score) then decides, so a second, laxer look costs nothing when someone was found
+    for roi in find_people(image) or find_people(image, threshold=0.3):
         b = landmarks(image, roi)
         if refine and b.score >= min_score:
             b = landmarks(image, b.roi)
