@@ -70,6 +70,12 @@ class Pose:
     def copy(self) -> Pose:
         return Pose(self.xy.copy(), self.visible.copy(), self.hands, self.face)  # check() copies
 
+    def with_xy(self, xy) -> Pose:
+        """The body joints at ``xy`` (18, 2); hands and face carried along
+        (:func:`posestudio.core.wholebody.follow`)."""
+        xy = np.array(xy, dtype=np.float64)
+        return Pose(xy, self.visible.copy(), *wholebody.follow(self.xy, xy, self.visible, self.hands, self.face))
+
     def body_only(self) -> Pose:
         """The 18 body joints without hands and face."""
         return Pose(self.xy.copy(), self.visible.copy())
@@ -119,8 +125,8 @@ class Pose:
         return Pose(self.xy[perm].copy(), self.visible[perm].copy(), *wholebody.swapped_sides(self.hands, self.face))
 
     def transformed(self, matrix, joints=None) -> Pose:
-        """Apply a 2x3 (or 3x3) affine matrix to all joints, or only to ``joints``; a hand moves
-        with its wrist, the face with the nose."""
+        """Apply a 2x3 (or 3x3) affine matrix to all joints (hands and face too), or only to
+        ``joints`` (hands and face then follow their wrist and nose: :meth:`with_xy`)."""
         m = np.asarray(matrix, dtype=np.float64)
         if m.shape == (3, 3):
             m = m[:2]
@@ -129,13 +135,9 @@ class Pose:
         xy = self.xy.copy()
         idx = np.arange(N) if joints is None else np.asarray(list(joints), dtype=int)
         xy[idx] = xy[idx] @ m[:, :2].T + m[:, 2]
-        moved = set(idx.tolist())
-        hands = None if self.hands is None else self.hands.copy()
-        for s, j in enumerate(wholebody.HAND_WRIST_JOINT):
-            if hands is not None and j in moved:
-                hands[s] = wholebody.affine(hands[s], m)
-        face = wholebody.affine(self.face, m) if wholebody.FACE_JOINT in moved else self.face
-        return Pose(xy, self.visible.copy(), hands, face)
+        if joints is None:
+            return Pose(xy, self.visible.copy(), wholebody.affine(self.hands, m), wholebody.affine(self.face, m))
+        return self.with_xy(xy)
 
     def rotate_limb(self, joint: int, angle: float) -> Pose:
         """Rotate ``joint`` and everything below it about its parent by ``angle`` radians."""
@@ -145,15 +147,11 @@ class Pose:
         return self.transformed(rotation_about(self.xy[parent], angle), [joint, *skeleton.descendants(joint)])
 
     def with_joint(self, joint: int, x: float, y: float, visible: bool = True) -> Pose:
-        """The joint moved (its hand or the face, hanging from it, moves along) or hidden."""
-        p = self.copy()
-        d = np.array([x, y]) - p.xy[joint]
-        p.xy[joint] = (x, y)
+        """The joint moved (hands and face hanging from it move along) or hidden."""
+        xy = self.xy.copy()
+        xy[joint] = (x, y)
+        p = self.with_xy(xy)
         p.visible[joint] = visible
-        if p.hands is not None and joint in wholebody.HAND_WRIST_JOINT:
-            p.hands[wholebody.HAND_WRIST_JOINT.index(joint), :, :2] += d
-        if p.face is not None and joint == wholebody.FACE_JOINT:
-            p.face[:, :2] += d
         return p
 
 

@@ -9,13 +9,16 @@ from the nose: moving, mirroring or interpolating the body carries them along.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from posestudio.errors import InputError
 
 HAND_POINTS, FACE_POINTS = 21, 70
 HAND_WRIST_JOINT = (4, 7)  # COCO-18 r_wrist, l_wrist
-FACE_JOINT = 0  # the nose
+HAND_ELBOW_JOINT = (3, 6)  # the forearm's other end: a hand turns with its forearm
+FACE_JOINT, FACE_PARENT_JOINT = 0, 1  # the face hangs from the nose and turns with the neck -> nose line
 # hand bones: each finger is wrist -> 4 points, thumb first
 HAND_BONES: tuple[tuple[int, int], ...] = tuple(
     (0 if k == 0 else 4 * f + k, 4 * f + k + 1) for f in range(5) for k in range(4)
@@ -61,6 +64,35 @@ def affine(points: np.ndarray | None, m: np.ndarray) -> np.ndarray | None:
     out = points.copy()
     out[..., :2] = points[..., :2] @ m[:, :2].T + m[:, 2]
     return out
+
+
+def _carry(points: np.ndarray, a0, a1, b0, b1, turn: bool) -> np.ndarray:
+    """Points hanging from anchor ``a``: moved with it from a0 to a1 and, when ``turn``,
+    turned about it as the line b -> a turned (b0 -> a0 became b1 -> a1)."""
+    a0, a1, b0, b1 = (np.asarray(v, np.float64) for v in (a0, a1, b0, b1))
+    if np.array_equal(a0, a1) and (not turn or np.array_equal(b0, b1)):
+        return points
+    ang = 0.0
+    if turn and np.hypot(*(a0 - b0)) > 1e-9 and np.hypot(*(a1 - b1)) > 1e-9:
+        ang = math.atan2(*(a1 - b1)[::-1]) - math.atan2(*(a0 - b0)[::-1])
+    c, s = math.cos(ang), math.sin(ang)
+    out = points.copy()
+    out[..., :2] = (points[..., :2] - a0) @ np.array([[c, s], [-s, c]]) + a1
+    return out
+
+
+def follow(old_xy: np.ndarray, new_xy: np.ndarray, visible: np.ndarray, hands, face):
+    """(hands, face) carried along when the body's joints move from ``old_xy`` to ``new_xy``:
+    each hand with its wrist, turning with its forearm; the face with the nose, turning
+    with the neck -> nose line (only when those joints are shown)."""
+    if hands is not None:
+        hands = hands.copy()
+        for s, (w, e) in enumerate(zip(HAND_WRIST_JOINT, HAND_ELBOW_JOINT, strict=True)):
+            hands[s] = _carry(hands[s], old_xy[w], new_xy[w], old_xy[e], new_xy[e], bool(visible[e] and visible[w]))
+    if face is not None:
+        f, n = FACE_JOINT, FACE_PARENT_JOINT
+        face = _carry(face, old_xy[f], new_xy[f], old_xy[n], new_xy[n], bool(visible[f] and visible[n]))
+    return hands, face
 
 
 def mirrored(hands, face, width: float):

@@ -87,8 +87,11 @@ def test_moving_the_arm_carries_the_hand(pose):
     np.testing.assert_allclose(np.linalg.norm(off_after, axis=1), np.linalg.norm(off_before, axis=1))
     np.testing.assert_array_equal(moved.hands[1], pose.hands[1])
     np.testing.assert_array_equal(moved.face, pose.face)
-    dragged = pose.with_joint(0, pose.xy[0, 0] + 5, pose.xy[0, 1] - 3)
-    np.testing.assert_allclose(dragged.face[:, :2] - pose.face[:, :2], np.tile([5, -3], (70, 1)))
+    dragged = pose.with_joint(0, pose.xy[0, 0] + 5, pose.xy[0, 1] - 3)  # the nose: the face comes along
+    np.testing.assert_allclose(np.linalg.norm(dragged.face[:, :2] - dragged.xy[0], axis=1),
+                               np.linalg.norm(pose.face[:, :2] - pose.xy[0], axis=1))
+    assert np.linalg.norm(dragged.face[30, :2] - (pose.face[30, :2] + [5, -3])) < 2
+    np.testing.assert_array_equal(dragged.hands, pose.hands)
 
 
 def test_interpolation_hands_follow_their_wrist_and_face_its_head(pose):
@@ -127,3 +130,26 @@ def test_openpose_full_image_draws_finger_bones_and_white_face_dots(pose):
     assert sum(c in colors for c in hand_bone_colors()) >= 10  # many finger colours drawn
     hx, hy = np.round(4 * pose.hands[..., 0]).astype(int), np.round(4 * pose.hands[..., 1]).astype(int)
     assert changed[np.clip(hy, 0, 1023), np.clip(hx, 0, 1023)].mean() > 0.8
+
+
+def test_a_wrist_drag_carries_the_hand_and_undo_puts_it_back(pose):
+    from posestudio.core import edits
+    from posestudio.core.layers import PoseLayer
+
+    doc = Document(256, 256, [PoseLayer("Pose", [pose])])
+    layer = doc.layers[0]
+    old = pose.xy[[4]].copy()
+    e = edits.MoveJoints(layer.id, 0, [4], old, old + [15, -20])
+    doc.apply(e)
+    moved = layer.poses[0]
+    # the hand kept its shape, hangs from the new wrist and turned with the forearm
+    np.testing.assert_allclose(np.linalg.norm(moved.hands[0, :, :2] - moved.xy[4], axis=1),
+                               np.linalg.norm(pose.hands[0, :, :2] - pose.xy[4], axis=1))
+    fore0, fore1 = pose.xy[4] - pose.xy[3], moved.xy[4] - moved.xy[3]
+    turn = np.arctan2(fore1[1], fore1[0]) - np.arctan2(fore0[1], fore0[0])
+    h0, h1 = pose.hands[0, 12, :2] - pose.xy[4], moved.hands[0, 12, :2] - moved.xy[4]
+    assert np.isclose(np.arctan2(h1[1], h1[0]) - np.arctan2(h0[1], h0[0]), turn)
+    np.testing.assert_array_equal(moved.hands[1], pose.hands[1])
+    doc.revert(e)
+    np.testing.assert_allclose(layer.poses[0].hands, pose.hands, atol=1e-9)
+    assert layer.poses[0] == pose

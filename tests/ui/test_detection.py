@@ -65,3 +65,38 @@ def test_a_photo_without_a_person_keeps_the_template_and_says_so(qtbot, window, 
     assert "No person found" in window.detection.last_message
     assert window.session.doc.pose_layer().poses[0] == default_pose(300, 400)
     assert window.session.undo.count() == 0 and matte_layer(window.session.doc) is None
+
+
+def test_hand_and_face_points_show_when_zoomed_in_and_drag_as_one_undo_step(qtbot, window, samples_dir):
+    from PySide6.QtCore import QPointF
+
+    from tests.ui.conftest import drag
+
+    open_and_wait(qtbot, window, samples_dir / "2_B.jpg")
+    doc, view = window.session.doc, window.view
+    sk = window.scene.skeleton(doc.pose_layer().id)
+    right_hand, _, face = sk.extras[0]
+    view.fit()
+    qtbot.wait(10)
+    assert not right_hand.shown() and not face.shown()  # a 256 px photo fitted: hands are tiny
+    # selecting the wrist shows its hand at any zoom
+    window.scene.joint_item(doc.pose_layer().id, 0, 4).setSelected(True)
+    assert right_hand.shown() and not sk.extras[0][1].shown()
+    window.scene.clearSelection()
+    before = doc.pose_layer().poses[0]
+    tip = before.hands[0, 8, :2]  # the index finger tip
+    view.set_zoom(12.0)
+    view.centerOn(QPointF(*(tip + 0.5)))
+    qtbot.wait(10)
+    assert right_hand.shown() and face.shown() is bool(np.ptp(before.face[:, :2], 0).max() * 12 >= 60)
+    start = view.mapFromScene(QPointF(*(tip + 0.5)))
+    end = start + type(start)(24, -12)
+    undo_before = window.session.undo.count()
+    drag(qtbot, view, start, end)
+    after = doc.pose_layer().poses[0]
+    np.testing.assert_allclose(after.hands[0, 8, :2] - tip, (2.0, -1.0), atol=0.2)  # 24, -12 screen px at 12x
+    moved = np.any(after.hands[..., :2] != before.hands[..., :2], axis=-1)
+    assert moved.sum() == 1 and np.array_equal(after.xy, before.xy)
+    assert window.session.undo.count() == undo_before + 1
+    window.session.undo.undo()
+    assert doc.pose_layer().poses[0] == before
