@@ -184,3 +184,33 @@ def test_a_drawn_figure_is_a_sensible_answer():
 
         body = body_mask(pose, 512, 352) > 0
         assert (p.matte[body] > 0.5).mean() > 0.5
+
+
+def test_three_people_side_by_side_are_three_people(samples_dir):
+    a, b = photo(samples_dir, "2_B"), photo(samples_dir, "3_A")
+    crowd = np.hstack([a[:, 40:216], b[:, 40:216], a[:, 40:216]])  # the centre 176 columns of each
+    people = detect_people(crowd, hands=False, face=False)
+    assert len(people) == 3
+    necks = sorted(p.pose.xy[1, 0] for p in people)
+    alone = [detect_people(x[:, 40:216], hands=False, face=False)[0].pose.xy[1, 0] for x in (a, b, a)]
+    # within half a head (the side view 3_A's shoulders shift ~10 px with its neighbours)
+    np.testing.assert_allclose(necks, np.array(alone) + [0, 176, 352], atol=12)
+    # each matte covers its own third
+    for p in people:
+        third = int(p.pose.xy[1, 0] // 176)
+        inside = p.matte[:, 176 * third:176 * (third + 1)].sum()
+        assert inside > 0.9 * p.matte.sum()
+
+
+def test_cli_reads_gray_16_bit_and_alpha_files(samples_dir, tmp_path, capsys):
+    rgb = photo(samples_dir, "3_A")
+    files = {
+        "gray.jpg": Image.fromarray(rgb).convert("L"),
+        "deep.png": Image.fromarray((np.asarray(Image.fromarray(rgb).convert("L")).astype(np.uint16) * 257)),
+        "alpha.png": Image.fromarray(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]), "RGBA"),
+    }
+    for name, im in files.items():
+        im.save(tmp_path / name)
+        out = tmp_path / f"{name}.json"
+        assert main(["detect", str(tmp_path / name), "--out", str(out), "--body-only"]) == 0, name
+        assert read_poses(out).people[0].visible.sum() >= 12

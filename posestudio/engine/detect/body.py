@@ -12,6 +12,8 @@ from posestudio.engine.detect.runtime import run
 
 DET, LMK = "pose_detection.tflite", "pose_landmark_full.tflite"
 DET_SIDE, LMK_SIDE = 224, 256
+DETECT_THRESHOLD = 0.3  # the detector's score a candidate needs; the landmark score decides
+STRONG = 0.5  # MediaPipe's own detection threshold
 _ANCHORS = g.ssd_anchors(DET_SIDE, (8, 16, 32, 32, 32))
 
 
@@ -44,9 +46,17 @@ def find_people(image: np.ndarray, threshold: float = 0.5, max_people: int = 8) 
 
 def _find_in(image: np.ndarray, frame: g.Roi, threshold: float) -> list[g.Roi]:
     boxes, scores = run(DET, g.crop(image, frame, DET_SIDE, -1.0, 1.0))
-    p, box, kps = g.decode_ssd(boxes[0], scores[0], _ANCHORS, DET_SIDE, threshold)
+    p, box, kps = g.decode_ssd(boxes[0], scores[0], _ANCHORS, DET_SIDE, min(threshold, STRONG))
+    # MediaPipe's clusters from the candidates >= 0.5 (weak ones would drag their means), then
+    # clusters of the weaker candidates where no strong one is
+    strong = p >= STRONG
+    found = g.weighted_nms(p[strong], box[strong], kps[strong])
+    weak = (p >= threshold) & ~strong
+    for c in g.weighted_nms(p[weak], box[weak], kps[weak]):
+        if all(g.box_iou(c[1], f[1]) <= 0.3 for f in found):
+            found.append(c)
     rois = []
-    for _, _, k in g.weighted_nms(p, box, kps):
+    for _, _, k in found:
         pts = frame.to_image(k * DET_SIDE, DET_SIDE)
         rois.append(g.aligned_roi(pts[0], pts[1], math.pi / 2, 1.25))
     return rois
@@ -71,13 +81,18 @@ def _roi_from_landmarks(pts: np.ndarray) -> g.Roi:
 def detect_bodies(image: np.ndarray, min_score: float = 0.5, refine: bool = True) -> list[Body]:
     """Every person found: landmarks in the detector's region, then once more in the region
     the landmarks themselves give (as MediaPipe's tracking does), which centres the crop."""
-    out = []
-    # side and back views can score under the detector's 0.5; the landmark model's own score
-    # (min_score) then decides, so a second, laxer look costs nothing when someone was found
-    for roi in find_people(image) or find_people(image, threshold=0.3):
+    out: list[Body] = []
+    # the detector's candidates down to 0.3 (side and back views, people beside others score
+    # lower); the landmark model's own score (min_score) decides who is a person, and two
+    # candidates that settle on the same person after the second pass count once
+    for roi in find_people(image, threshold=DETECT_THRESHOLD):
         b = landmarks(image, roi)
         if refine and b.score >= min_score:
             b = landmarks(image, b.roi)
-        if b.score >= min_score:
+        if b.score >= min_score and not any(_same_person(b.roi, o.roi) for o in out):
             out.append(b)
     return out
+
+
+def _same_person(a: g.Roi, b: g.Roi) -> bool:
+    return math.dist((a.cx, a.cy), (b.cx, b.cy)) < 0.25 * min(a.size, b.size)

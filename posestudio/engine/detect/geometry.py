@@ -109,6 +109,15 @@ def decode_ssd(boxes: np.ndarray, scores: np.ndarray, anchors: np.ndarray, side:
     return p[keep], box, kps
 
 
+def box_iou(a, b) -> float:
+    """IoU of two (cx, cy, w, h) boxes."""
+    ax0, ay0, ax1, ay1 = a[0] - a[2] / 2, a[1] - a[3] / 2, a[0] + a[2] / 2, a[1] + a[3] / 2
+    bx0, by0, bx1, by1 = b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2
+    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
 def weighted_nms(scores, boxes, kps, iou_threshold: float = 0.3):
     """MediaPipe's weighted non-maximum suppression: each cluster of overlapping detections
     becomes their score-weighted mean, scored by its best member."""
