@@ -15,20 +15,26 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The detection models come from the MediaPipe 0.10.14 wheel on the package registry
+# (pip download, no install; Apache-2.0 notice kept beside them in models/detect).
+DETECT_MODELS := models/detect/NOTICE.txt
+$(DETECT_MODELS): | $(STAMP)
+	$(PY) -m posestudio detect --install-models
+
+install: $(STAMP) $(DETECT_MODELS)
 
 # A fresh Debian/Ubuntu desktop lacks some libraries Qt's X11 plugin loads: stop with one
 # line naming every missing package and the apt-get command, before and after installing.
 run:
 	@$(PYTHON) packaging/check_desktop.py --venv $(VENV)
-	@$(MAKE) --no-print-directory $(STAMP)
+	@$(MAKE) --no-print-directory install
 	@$(PY) packaging/check_desktop.py --venv $(VENV)
 	$(VENV)/bin/posestudio $(ARGS)
 
 check-desktop:
 	@$(PYTHON) packaging/check_desktop.py --venv $(VENV)
 
-test: $(STAMP)
+test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

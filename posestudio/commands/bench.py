@@ -14,7 +14,10 @@ def add_parser(sub) -> None:
         description="Time the puppet warp (default) or a model. --model NAME benches an installed model; "
         "--arch ARCH [--preset P] one built with random weights (no trained weights needed).",
     )
-    p.add_argument("--model", default="puppet", help="installed model name or 'puppet' (default)")
+    p.add_argument(
+        "--model", default="puppet", help="installed model name, 'puppet' (default) or 'detect' (needs --image)"
+    )
+    p.add_argument("--image", metavar="PHOTO", help="--model detect: a photo of one person (resized to --size)")
     p.add_argument("--arch", help="bench an arch with random weights instead of an installed model")
     p.add_argument("--preset", default="full", help="preset for --arch (default full)")
     p.add_argument("--backend", choices=["torch", "onnx", "puppet"], help="default: torch for models")
@@ -101,6 +104,12 @@ def run(args) -> int:
         from posestudio.engine.edit.bench import bench_edit
 
         res = bench_edit(args.edit, h or 512, w or 512, runs=args.runs or 5, warmup=args.warmup)
+    elif args.arch is None and args.model == "detect":
+        if not args.image:
+            raise InputError("bench --model detect needs --image PHOTO (a photo of a person)")
+        from posestudio.commands.generate import read_image_any
+
+        res = bench.bench_detect(read_image_any(args.image), h or 512, w or 512, args.runs or 10, args.warmup)
     elif args.arch is None and (args.model == "puppet" or args.backend == "puppet"):
         res = bench.bench_puppet(h or 256, w or 176, runs=args.runs or 20, warmup=args.warmup)
     else:
@@ -129,6 +138,9 @@ def run(args) -> int:
         + (f", peak CUDA {res['peak_cuda_mb']:.0f} MB" if res.get("peak_cuda_mb") else "")
         + (f", {flops / 1e9:.2f} GFLOPs/frame" if flops else "")
     )
+    if res["model"] == "detect":
+        print(f"  body only p50 {res['body_only_ms_p50']:.1f} ms; found {res['people']} people, "
+              f"{res['hands']} hands, {res['faces']} faces")
     for wmsg in res.get("warnings", []):
         print(f"posestudio: warning: {wmsg}")
     if args.json:

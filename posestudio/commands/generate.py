@@ -119,6 +119,22 @@ def image_bytes(img, path: Path, flag: str = "--out") -> bytes:
     return buf.getvalue()
 
 
+def read_image_any(path: str | Path):
+    """The image as the file holds it (PIL: gray, 16-bit, alpha kept), for readers that convert
+    it themselves; the same one-line errors as :func:`read_image`."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path)
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.copy()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InputError(f"not a readable image ({exc.__class__.__name__})", path) from None
+
+
 def read_pose(path: str, name: str | None):
     from posestudio.core.formats import read_poses
 

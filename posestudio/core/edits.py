@@ -64,9 +64,10 @@ class MoveJoints(Edit):
 
     def _apply(self, doc: Document, xy: np.ndarray) -> None:
         layer = _pose_layer(doc, self.layer_id)
-        pose = layer.poses[self.person].copy()
-        pose.xy[self.joints] = xy
-        layer.set_pose(self.person, pose, self.joints)
+        pose = layer.poses[self.person]
+        new = pose.xy.copy()
+        new[self.joints] = xy
+        layer.set_pose(self.person, pose.with_xy(new), self.joints)  # hands and face follow
 
     def redo(self, doc):
         self._apply(doc, self.new_xy)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from posestudio.core import skeleton
+from posestudio.core import skeleton, wholebody
 from posestudio.errors import InputError
 
 N = skeleton.NUM_JOINTS
@@ -23,10 +23,14 @@ N = skeleton.NUM_JOINTS
 class Pose:
     """One person's pose. ``xy`` is (18, 2) float64 image pixels (x right, y down);
     ``visible`` is (18,) bool; a missing joint keeps its last position in ``xy``
-    (so hiding and restoring it is lossless) but is never drawn or used."""
+    (so hiding and restoring it is lossless) but is never drawn or used. ``hands``
+    ((2, 21, 3): right, left) and ``face`` ((70, 3)) are OpenPose's optional whole-body
+    points, x, y, confidence (:mod:`posestudio.core.wholebody`)."""
 
     xy: np.ndarray
     visible: np.ndarray = field(default=None)  # type: ignore[assignment]
+    hands: np.ndarray | None = None
+    face: np.ndarray | None = None
 
     def __post_init__(self):
         xy = np.asarray(self.xy, dtype=np.float64)
@@ -41,6 +45,7 @@ class Pose:
         xy = np.where(np.isfinite(xy), xy, 0.0)
         self.xy = xy
         self.visible = vis
+        self.hands, self.face = wholebody.check(self.hands, self.face)
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -63,6 +68,16 @@ class Pose:
         return out
 
     def copy(self) -> Pose:
+        return Pose(self.xy.copy(), self.visible.copy(), self.hands, self.face)  # check() copies
+
+    def with_xy(self, xy) -> Pose:
+        """The body joints at ``xy`` (18, 2); hands and face carried along
+        (:func:`posestudio.core.wholebody.follow`)."""
+        xy = np.array(xy, dtype=np.float64)
+        return Pose(xy, self.visible.copy(), *wholebody.follow(self.xy, xy, self.visible, self.hands, self.face))
+
+    def body_only(self) -> Pose:
+        """The 18 body joints without hands and face."""
         return Pose(self.xy.copy(), self.visible.copy())
 
     def __eq__(self, other) -> bool:
@@ -71,6 +86,8 @@ class Pose:
         return bool(
             np.array_equal(self.visible, other.visible)
             and np.allclose(self.xy[self.visible], other.xy[other.visible], atol=1e-9)
+            and _same(self.hands, other.hands)
+            and _same(self.face, other.face)
         )
 
     # -- queries ------------------------------------------------------------
@@ -100,15 +117,16 @@ class Pose:
         perm = list(skeleton.FLIP_PERMUTATION)
         xy = self.xy[perm].copy()
         xy[:, 0] = (width - 1) - xy[:, 0]
-        return Pose(xy, self.visible[perm].copy())
+        return Pose(xy, self.visible[perm].copy(), *wholebody.mirrored(self.hands, self.face, width))
 
     def swapped_sides(self) -> Pose:
         """Swap left/right labels without moving any point (fixes a mislabelled detection)."""
         perm = list(skeleton.FLIP_PERMUTATION)
-        return Pose(self.xy[perm].copy(), self.visible[perm].copy())
+        return Pose(self.xy[perm].copy(), self.visible[perm].copy(), *wholebody.swapped_sides(self.hands, self.face))
 
     def transformed(self, matrix, joints=None) -> Pose:
-        """Apply a 2x3 (or 3x3) affine matrix to all joints, or only to ``joints``."""
+        """Apply a 2x3 (or 3x3) affine matrix to all joints (hands and face too), or only to
+        ``joints`` (hands and face then follow their wrist and nose: :meth:`with_xy`)."""
         m = np.asarray(matrix, dtype=np.float64)
         if m.shape == (3, 3):
             m = m[:2]
@@ -117,7 +135,9 @@ class Pose:
         xy = self.xy.copy()
         idx = np.arange(N) if joints is None else np.asarray(list(joints), dtype=int)
         xy[idx] = xy[idx] @ m[:, :2].T + m[:, 2]
-        return Pose(xy, self.visible.copy())
+        if joints is None:
+            return Pose(xy, self.visible.copy(), wholebody.affine(self.hands, m), wholebody.affine(self.face, m))
+        return self.with_xy(xy)
 
     def rotate_limb(self, joint: int, angle: float) -> Pose:
         """Rotate ``joint`` and everything below it about its parent by ``angle`` radians."""
@@ -127,10 +147,18 @@ class Pose:
         return self.transformed(rotation_about(self.xy[parent], angle), [joint, *skeleton.descendants(joint)])
 
     def with_joint(self, joint: int, x: float, y: float, visible: bool = True) -> Pose:
-        p = self.copy()
-        p.xy[joint] = (x, y)
+        """The joint moved (hands and face hanging from it move along) or hidden."""
+        xy = self.xy.copy()
+        xy[joint] = (x, y)
+        p = self.with_xy(xy)
         p.visible[joint] = visible
         return p
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(np.array_equal(a[..., 2] > 0, b[..., 2] > 0) and np.allclose(a, b, atol=1e-9))
 
 
 def rotation_about(center, angle: float, scale: float = 1.0) -> np.ndarray:
@@ -203,7 +231,7 @@ def interpolate(a: Pose, b: Pose, t: float, mode: str = "bones") -> Pose:
     # so restoring it later puts it somewhere sensible, not at a blend with (0, 0).
     xy[~both] = np.where(b.visible[~both, None] & ~a.visible[~both, None], b.xy[~both], a.xy[~both])
     if mode == "linear":
-        return Pose(xy, visible)
+        return Pose(xy, visible, *wholebody.interpolated(a, b, xy, t))
     placed = np.zeros(N, dtype=bool)
     for j in skeleton.topological_order():
         p = skeleton.PARENT[j]
@@ -226,7 +254,7 @@ def interpolate(a: Pose, b: Pose, t: float, mode: str = "bones") -> Pose:
             else:
                 xy[j] = src.xy[j]
         placed[j] = True
-    return Pose(xy, visible)
+    return Pose(xy, visible, *wholebody.interpolated(a, b, xy, t))
 
 
 def default_pose(width: int, height: int) -> Pose:

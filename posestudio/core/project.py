@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from posestudio import __version__
-from posestudio.core import limits
+from posestudio.core import limits, wholebody
 from posestudio.core.document import Document
 from posestudio.core.layers import (
     EdgeLayer,
@@ -105,13 +105,13 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
 def pose_to_json(pose: Pose) -> dict:
     """Hidden joints keep their position so hiding then restoring is lossless."""
     return {"xy": [[round(float(x), 4), round(float(y), 4)] for x, y in pose.xy],
-            "visible": [bool(v) for v in pose.visible]}
+            "visible": [bool(v) for v in pose.visible], **wholebody.to_json(pose.hands, pose.face)}
 
 
 def pose_from_json(obj) -> Pose:
     xy = np.asarray(obj["xy"], dtype=np.float64)
     limits.check_coordinates(xy, None, "a pose in the project")
-    return Pose(xy, np.asarray(obj["visible"], dtype=bool))
+    return Pose(xy, np.asarray(obj["visible"], dtype=bool), *wholebody.from_json(obj))
 
 
 # -- save ------------------------------------------------------------------------------

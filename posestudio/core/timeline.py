@@ -38,7 +38,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from posestudio.core import limits
+from posestudio.core import limits, wholebody
 from posestudio.core.pose import Pose, interpolate
 from posestudio.errors import InputError, describe
 
@@ -124,11 +124,13 @@ def interpolate_turn(a: Pose, b: Pose, t: float, mode: str = "bones") -> Pose:
 
 def _pose_json(pose: Pose) -> dict:
     # Full float precision: a keyframe must come back exactly.
-    return {"xy": [[float(x), float(y)] for x, y in pose.xy], "visible": [bool(v) for v in pose.visible]}
+    return {"xy": [[float(x), float(y)] for x, y in pose.xy], "visible": [bool(v) for v in pose.visible],
+            **wholebody.to_json(pose.hands, pose.face)}  # fmt: skip
 
 
 def _pose_from_json(obj) -> Pose:
-    return Pose(np.asarray(obj["xy"], dtype=np.float64), np.asarray(obj["visible"], dtype=bool))
+    return Pose(np.asarray(obj["xy"], dtype=np.float64), np.asarray(obj["visible"], dtype=bool),
+                *wholebody.from_json(obj))  # fmt: skip
 
 
 class Timeline:

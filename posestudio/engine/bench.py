@@ -72,6 +72,24 @@ def bench_puppet(height: int = 256, width: int = 176, runs: int = 20, warmup: in
             **_summary(times, 1), "peak_rss_mb": round(_peak_rss_mb(), 1), "flops_per_frame": None}  # fmt: skip
 
 
+def bench_detect(image, height: int = 512, width: int = 512, runs: int = 10, warmup: int = 2) -> dict:
+    """Time whole-body detection (body + matte, hands, face) of ``image`` resized to HxW; also
+    the body alone. The number of people, hands and faces found says what was timed."""
+    import cv2
+
+    from posestudio.engine.detect import as_rgb8, detect_people
+
+    img = cv2.resize(as_rgb8(image), (width, height), interpolation=cv2.INTER_AREA)
+    people = detect_people(img)
+    whole = _timeit(lambda: detect_people(img), runs, warmup)
+    body = _timeit(lambda: detect_people(img, hands=False, face=False), runs, 0)
+    return {"model": "detect", "backend": "litert", "device": "cpu", "size": [height, width],
+            **_summary(whole, 1), "body_only_ms_p50": round(statistics.median(body) * 1000, 2),
+            "people": len(people), "hands": sum(h is not None for p in people for h in p.hands),
+            "faces": sum(p.face is not None for p in people),
+            "peak_rss_mb": round(_peak_rss_mb(), 1), "flops_per_frame": None}  # fmt: skip
+
+
 def flops_per_frame(card: ModelCard) -> float | None:
     """Forward FLOPs at batch 1 (torch's FlopCounterMode: convolutions and matmuls)."""
     import torch

@@ -104,6 +104,23 @@ class Engine:
                 self._cond.notify()
         return fut.result()
 
+    def detect(self, image, hands: bool = True, face: bool = True) -> Future:
+        """Find the people in ``image`` on the worker (after the requests queued before it):
+        a Future of :func:`posestudio.engine.detect.detect_people`'s list."""
+        from posestudio.engine.detect import detect_people
+
+        fut: Future = Future()
+        job = lambda: detect_people(image, hands=hands, face=face)  # noqa: E731
+        if self._sync:
+            self._execute(job, fut)
+            return fut
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the engine is shut down")
+            self._queue.append((job, fut))
+            self._cond.notify()
+        return fut
+
     def available_models(self, task: str) -> list[ModelCard]:
         """Installed models for ``task`` (verified cards first), the puppet warp last."""
         return self.runner.available_models(task)

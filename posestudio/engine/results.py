@@ -35,6 +35,9 @@ class Request:
     reference_landmarks: np.ndarray | None = None  # its 68 landmarks (68, 2), when known (face task)
     region: str | None = None
     preview: bool = False
+    # the person's soft matte in the source picture (HxW float in [0, 1], from detection): where
+    # the person is, for generators that take it; None when no detection ran
+    source_matte: np.ndarray | None = None
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""
@@ -46,7 +49,7 @@ class Request:
         img = np.asarray(img)
         if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
             raise ValueError(f"the source image must be uint8 HxWx3 RGB, got {img.dtype} {img.shape}")
-        for name in ("source_parsing", "target_parsing"):
+        for name in ("source_parsing", "target_parsing", "source_matte"):
             m = getattr(self, name)
             if m is not None and np.asarray(m).shape != img.shape[:2]:
                 raise ValueError(f"{name} is {np.asarray(m).shape}, the source image {img.shape[:2]}")

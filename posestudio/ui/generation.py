@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from posestudio.core.layers import IntermediateLayer, ResultLayer
+from posestudio.ui.detection import source_matte
 from posestudio.ui.result_state import FrameResults
 from posestudio.ui.workers import EngineBridge
 
@@ -74,7 +75,8 @@ class GenerationController(QObject):
         return Request(task=settings["task"], model=settings["model"], source_image=np.ascontiguousarray(img),
                        source_pose=source.copy(), target_pose=target.poses[0].copy(),
                        source_parsing=None if parsing_layer is None else parsing_layer.data.astype(np.int64),
-                       label_set=getattr(parsing_layer, "label_set", "spt10"), preview=preview)
+                       label_set=getattr(parsing_layer, "label_set", "spt10"), preview=preview,
+                       source_matte=source_matte(doc))
 
     def submit(self, preview: bool = False):
         try:

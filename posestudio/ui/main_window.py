@@ -15,6 +15,7 @@ from posestudio.core.layers import Event
 from posestudio.ui import actions as actions_mod
 from posestudio.ui import dock_layout, icons, paint_focus, settings
 from posestudio.ui.canvas import CanvasScene, CanvasView
+from posestudio.ui.detection import DetectionController
 from posestudio.ui.file_export import ExportCommands
 from posestudio.ui.generation import GenerationController
 from posestudio.ui.panels.brush_bar import BrushBar
@@ -55,6 +56,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self._setup_brush_bar()
         self._setup_statusbar()
         self.generation = GenerationController(self.session, self.generator_panel, self, self.playhead)
+        self.detection = DetectionController(self.session, self.generation.bridge, self.statusBar(), self)
         self._wire()
         self._on_document(self.session.doc)
         self._editing_pending = True  # installed once the window is on screen (see showEvent)
@@ -131,7 +133,8 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
             "&View": ["zoom_in", "zoom_out", "zoom_fit", "zoom_100"],
             "&Pose": ["hide_joints", "restore_joints", None, "mirror_pose", "swap_sides", "flip_pose", None,
                       "rotate_left", "rotate_right", "scale_up", "scale_down", "bone_lock", None, "add_person",
-                      "remove_person", "reset_pose", None, "save_to_library", "set_keyframe"],
+                      "remove_person", "reset_pose", None, "detect_pose", "set_source_pose", None,
+                      "save_to_library", "set_keyframe"],
             "&Image": ["replace_picture", "mirror_canvas", None, "paint_labels"],
             "&Generate": ["generate", "live_preview"],
             "&Help": ["open_sample", "about"],
@@ -215,6 +218,8 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         self.library_panel.save_requested.connect(self.save_to_library)
         self.layers_panel.export_requested.connect(self.export_layer)
         self.generation.status.connect(lambda m: self.statusBar().showMessage(m, 4000))
+        s.image_opened.connect(self.detection.start)
+        self.detection.status.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.generation.result_applied.connect(self._on_result)
         self.generation.busy_changed.connect(lambda busy: self.actions["generate"].setEnabled(not busy))
         self.generator_panel.live.toggled.connect(self.actions["live_preview"].setChecked)
@@ -383,6 +388,12 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
 
     def zoom_100(self) -> None:
         self.view.actual_size()
+
+    def detect_pose(self) -> None:
+        self.detection.start()
+
+    def set_source_pose(self) -> None:
+        self.detection.set_as_source()
 
     def generate(self) -> None:
         self.generation.submit(preview=False)

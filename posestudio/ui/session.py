@@ -51,6 +51,7 @@ class Session(QObject):
     error = Signal(str)
     message = Signal(str)
     autosaved = Signal(str)
+    image_opened = Signal()  # a photo became the document: the window runs detection on it
     _autosave_done = Signal(object, object)  # error or None, state saved; emitted from the saving thread
 
     def __init__(self, parent=None):
@@ -160,6 +161,8 @@ class Session(QObject):
             self.error.emit(f"{path}: {exc}")
             return False
         self.message.emit(f"Opened {path.name}")
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            self.image_opened.emit()
         return True
 
     def home_folder(self) -> Path:

@@ -68,5 +68,5 @@ class PCKh:
 
     def from_images(self, images, refs: Sequence[Pose]) -> float:
         if self.detector is None:
-            raise InputError("PCKh from images needs a pose detector (install posestudio[detect])")
+            raise InputError("PCKh from images needs a pose detector (image -> Pose)")
         return pckh([self.detector(im) for im in images], refs, self.alpha)

@@ -19,9 +19,16 @@ def _angle(v) -> float:
 
 
 def move_joints(start: Pose, joints, dx: float, dy: float) -> Pose:
+    xy = start.xy.copy()
+    xy[list(joints)] += (dx, dy)
+    return start.with_xy(xy)  # hands and face follow, as MoveJoints replays it
+
+
+def move_extra_point(start: Pose, part: int, point: int, dx: float, dy: float) -> Pose:
+    """One hand point (``part`` 0 right, 1 left) or face point (``part`` 2) moved by (dx, dy)."""
     p = start.copy()
-    idx = list(joints)
-    p.xy[idx] += (dx, dy)
+    arr = p.face if part == 2 else p.hands[part]
+    arr[point, :2] = (start.face if part == 2 else start.hands[part])[point, :2] + (dx, dy)
     return p
 
 
@@ -92,8 +99,7 @@ def mirror_in_place(pose: Pose, width: int) -> Pose:
         if box is None:
             return m
         axis = (box[0] + box[2]) / 2
-    m.xy[:, 0] += 2 * axis - (width - 1)
-    return m
+    return m.transformed([[1, 0, 2 * axis - (width - 1)], [0, 1, 0]])
 
 
 def flip_vertical(pose: Pose, height: int) -> Pose:
@@ -102,5 +108,4 @@ def flip_vertical(pose: Pose, height: int) -> Pose:
     p = pose.copy()
     box = pose.bbox()
     cy = (box[1] + box[3]) / 2 if box else (height - 1) / 2
-    p.xy[:, 1] = 2 * cy - p.xy[:, 1]
-    return p
+    return p.transformed([[1, 0, 0], [0, -1, 2 * cy]])

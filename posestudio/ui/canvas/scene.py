@@ -27,6 +27,7 @@ class CanvasScene(QGraphicsScene):
         self.raised: str | None = None  # the layer being painted: drawn above the other pictures
         self.pivot: PivotItem | None = None
         self.selectionChanged.connect(self.update_pivot)
+        self.selectionChanged.connect(self._show_selected_extras)
 
     # -- document ------------------------------------------------------------------
     size_changed = Signal()
@@ -36,8 +37,8 @@ class CanvasScene(QGraphicsScene):
             self.doc.layers.events.disconnect(self._on_layers)
             self.doc.events.disconnect(self._on_doc)
         self.pivot = None  # clear() deletes it and may emit selectionChanged meanwhile
+        self.items_by_id = {}  # likewise the skeletons, whose hand/face items follow the selection
         self.clear()
-        self.items_by_id = {}
         self.pivot = PivotItem()
         self.addItem(self.pivot)
         self.pivot.hide()
@@ -176,6 +177,17 @@ class CanvasScene(QGraphicsScene):
         joints = [j.joint for j in sel if j.layer_id == layer.id and j.person == sel[0].person]
         self.pivot.setPos(to_scene(*np.asarray(posing.pivot_of(layer.poses[sel[0].person], joints))))
         self.pivot.show()
+
+    def _show_selected_extras(self) -> None:
+        """A hand is drawn at any zoom while its wrist is selected, the face while a head joint is."""
+        from posestudio.ui.canvas.extras_items import TRIGGERS
+
+        chosen = {(j.layer_id, j.person, j.joint) for j in self.selected_joints()}
+        for lid, item in self.items_by_id.items():
+            if isinstance(item, SkeletonItem):
+                for person, parts in enumerate(item.extras):
+                    for part in parts:
+                        part.set_forced(any((lid, person, j) in chosen for j in TRIGGERS[part.part]))
 
     # -- queries -------------------------------------------------------------------
     def skeleton(self, layer_id: str) -> SkeletonItem | None:

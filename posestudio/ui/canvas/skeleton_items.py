@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLine
 
 from posestudio.core import skeleton
 from posestudio.core.layers import PoseLayer
+from posestudio.ui.canvas.extras_items import ExtrasItem
 
 JOINT_RADIUS = 5.0  # screen pixels
 BONE_WIDTH = 4.0  # screen pixels
@@ -138,6 +139,7 @@ class SkeletonItem(QGraphicsItem):
         self.layer = layer
         self.joints: list[list[JointItem]] = []
         self.bones: list[list[BoneItem]] = []
+        self.extras: list[list[ExtrasItem]] = []  # right hand, left hand, face per person
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.rebuild()
 
@@ -148,15 +150,16 @@ class SkeletonItem(QGraphicsItem):
         pass
 
     def rebuild(self) -> None:
-        for items in self.joints + self.bones:
+        for items in self.joints + self.bones + self.extras:
             for it in items:
                 it.setParentItem(None)
                 if it.scene() is not None:
                     it.scene().removeItem(it)
-        self.joints, self.bones = [], []
+        self.joints, self.bones, self.extras = [], [], []
         for person in range(len(self.layer.poses)):
             self.joints.append([JointItem(self.layer.id, person, j, self) for j in range(skeleton.NUM_JOINTS)])
             self.bones.append([BoneItem(self.layer.id, person, k, self) for k in range(len(skeleton.LIMBS))])
+            self.extras.append([ExtrasItem(self.layer, person, part, self) for part in range(3)])
         self.refresh()
 
     def refresh(self, person: int | None = None, joints=None) -> None:
@@ -167,6 +170,8 @@ class SkeletonItem(QGraphicsItem):
         people = range(len(self.layer.poses)) if person is None else [person]
         for p in people:
             pose = self.layer.poses[p]
+            for item in self.extras[p]:
+                item.changed()
             todo = range(skeleton.NUM_JOINTS) if joints is None else joints
             for j in todo:
                 item = self.joints[p][j]

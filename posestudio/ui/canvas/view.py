@@ -21,6 +21,7 @@ from posestudio.core.edits import Edit, MoveJoints
 from posestudio.core.pose import Pose
 from posestudio.ui.canvas import posing
 from posestudio.ui.canvas.brush import Stroke
+from posestudio.ui.canvas.extras_items import ExtrasItem
 from posestudio.ui.canvas.scene import CanvasScene
 from posestudio.ui.canvas.skeleton_items import BoneItem, JointItem, from_scene
 
@@ -197,6 +198,15 @@ class CanvasView(QGraphicsView):
             self._begin_drag(item.layer_id, item.person, now, mods, joint=item.joint)
             event.accept()
             return
+        if isinstance(item, ExtrasItem) and not item.layer.locked:
+            k = item.nearest(self.mapToScene(event.position().toPoint()))
+            if k is not None:
+                start = item.layer.poses[item.person].copy()
+                self._drag = {"layer": item.layer, "person": item.person, "start": start, "press": now,
+                              "mode": "extra", "part": item.part, "point": k, "joints": [], "pivot": None,
+                              "pose": start}
+                event.accept()
+                return
         if isinstance(item, BoneItem) and not self._layer(item.layer_id).locked:
             self._begin_drag(item.layer_id, item.person, now, mods, bone=item)
             event.accept()
@@ -236,6 +246,9 @@ class CanvasView(QGraphicsView):
     def _drag_pose(self, now) -> Pose:
         d = self._drag
         start, joints, mode = d["start"], d["joints"], d["mode"]
+        if mode == "extra":
+            return posing.move_extra_point(start, d["part"], d["point"], now[0] - d["press"][0],
+                                           now[1] - d["press"][1])
         if mode == "bone":
             return posing.swing_chain(start, joints[0], d["press"], now)
         if mode == "locked":
@@ -315,6 +328,15 @@ class CanvasView(QGraphicsView):
         if d is None:
             return
         start, end = d["start"], d["pose"]
+        if d["mode"] == "extra":
+            if end != start:
+                from posestudio.core.edits import SetPoses
+
+                old = [p.copy() for p in d["layer"].poses]
+                old[d["person"]] = start
+                text = "Move face point" if d["part"] == 2 else "Move hand point"
+                self.push_edit(SetPoses(d["layer"].id, old, d["layer"].poses, text), True)
+            return
         joints = [int(j) for j in np.flatnonzero(np.any(end.xy != start.xy, axis=1))]
         if not joints:
             return
