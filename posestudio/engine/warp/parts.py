@@ -13,7 +13,7 @@ import numpy as np
 
 from posestudio.core import skeleton
 from posestudio.core.pose import Pose, limb_mask
-from posestudio.engine.puppet_rig import _P, _SEGMENTS, PARTS
+from posestudio.engine.warp.rig import _P, _SEGMENTS, PARTS
 
 # Which parts a pixel of each SPT-10 label may belong to (None: any part).
 _ARMS = ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")
