@@ -14,6 +14,8 @@ import numpy as np
 
 # Longer side of the copy the inpainting runs on.
 INPAINT_SIDE = 256
+# ... and of the copy a body area is rebuilt on (a smooth fill from the body around it).
+FILL_SIDE = 128
 
 
 def inpaint(image: np.ndarray, hole: np.ndarray, side: int = INPAINT_SIDE) -> np.ndarray:
@@ -75,7 +77,7 @@ def fill_from_surroundings(image: np.ndarray, todo: np.ndarray, donors: np.ndarr
         return image
     # Telea reads the nearest known pixels: make every non-donor pixel unknown so the
     # fill comes from the body, then keep only the todo part of the answer.
-    filled = inpaint(sub, ~d, side=max(sub.shape[:2]) if max(sub.shape[:2]) <= 512 else 512)
+    filled = inpaint(sub, ~d, side=FILL_SIDE)
     out = image.copy()
     out[y0:y1, x0:x1][t] = filled[t]
     return out

@@ -98,6 +98,7 @@ def grabcut_matte(image: np.ndarray, pose: Pose) -> np.ndarray:
     if not fg.any() or not bg.any() or small.reshape(-1, 3).std(0).max() < 1.0:
         return soft_edge(capsules)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut's k-means starts from OpenCV's global RNG: same photo, same matte
     try:
         cv2.grabCut(
             np.ascontiguousarray(small), lab, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK

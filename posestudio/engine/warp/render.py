@@ -19,7 +19,6 @@ import numpy as np
 from posestudio.core.pose import Pose
 from posestudio.engine.warp.inpaint import fill_from_surroundings
 from posestudio.engine.warp.parts import (
-    _refill_from_label,
     _target_roi,
     _torso_polygon,
     _turns_away,
@@ -136,6 +135,40 @@ def _face_region(pose: Pose, h: int, w: int) -> np.ndarray:
     return out
 
 
+def _bbox(mask: np.ndarray):
+    ys, xs = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    return None if not len(ys) else (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
+
+
+def _is_identity(m: np.ndarray) -> bool:
+    return bool(np.abs(np.asarray(m) - [[1, 0, 0], [0, 1, 0]]).max() < 1e-7)
+
+
+def _static_layer(group: str, prep: PreparedSource, ids: list[int]):
+    """A layer for a chain that stays where it is: its own pixels, in place."""
+    boxes = [prep.boxes[i - 1] for i in ids if i - 1 in prep.boxes]
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    R = (slice(y0, y1), slice(x0, x1))
+    own = (prep.owner[R] + 1).astype(np.uint8)
+    member = np.isin(own, ids)
+    a = prep.matte[R] * member
+    todo = None
+    if group == "body":
+        todo = prep.in_front[R].copy()
+        a = np.where(todo, 1.0, a)
+    return (
+        group,
+        (x0, y0, x1 - x0, y1 - y0),
+        None,
+        None,
+        a.astype(np.float32),
+        member,
+        todo,
+        own.astype(np.int16) - 1,
+    )
+
+
 def warp_prepared(
     prep: PreparedSource, target_pose: Pose, complete_body: bool = True, borrow_limbs: bool = True
 ) -> Warp:
@@ -172,9 +205,14 @@ def warp_prepared(
         if roi is None:
             continue
         borrowed = any(source_of[p] != p for p in GROUPS[g])
+        ids = [_P[source_of[p]] + 1 for p in GROUPS[g]]
+        if not borrowed and all(_is_identity(mats[p]) for p in GROUPS[g]):
+            # a chain that did not move is the source in place: no resampling (live previews
+            # redraw only the chain being dragged), and it stays exact
+            layers.append(_static_layer(g, prep, ids))
+            continue
         mx, my = chain_map(g, mats, tp, roi, size, hard=borrowed)
         own = cv2.remap(owner1, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
-        ids = [_P[source_of[p]] + 1 for p in GROUPS[g]]
         member = np.isin(own, ids) & _consistent(
             own, mx, my, roi, {_P[source_of[p]] + 1: mats[p] for p in GROUPS[g]}, size
         )
@@ -192,14 +230,27 @@ def warp_prepared(
     # What did not move stays the source; where the body left, the clean plate shows.
     stay = np.zeros((h, w), bool)
     for _, (x0, y0, rw, rh), mx, my, _a, member, _, _ in layers:
+        if mx is None:
+            stay[y0 : y0 + rh, x0 : x0 + rw] |= member
+            continue
         xx = np.arange(x0, x0 + rw, dtype=np.float32)[None, :]
         yy = np.arange(y0, y0 + rh, dtype=np.float32)[:, None]
         stay[y0 : y0 + rh, x0 : x0 + rw] |= member & (np.abs(mx - xx) < 0.02) & (np.abs(my - yy) < 0.02)
     grow = max(1, round(size / 100))
     near_stay = cv2.dilate(stay.astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) > 0
     hole = prep.removed & ~(stay | (near_stay & (prep.owner < 0)))
-    out = img.astype(np.float32)
-    out[hole] = prep.clean[hole]
+    # Only the union U of the moving layers and the hole can change: composite there.
+    boxes = [_bbox(hole)] + [
+        (r[0], r[1], r[0] + r[2], r[1] + r[3]) for _, r, mx, *_ in layers if mx is not None
+    ]
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return _unchanged(prep, warnings, prep.owner.copy())
+    ux0, uy0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    ux1, uy1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    U = (slice(uy0, uy1), slice(ux0, ux1))
+    out_u = img[U].astype(np.float32)
+    out_u[hole[U]] = prep.clean[U][hole[U]]
 
     vis = np.zeros((h, w), np.float32)
     flow = np.zeros((h, w, 2), np.float32)
@@ -209,23 +260,40 @@ def warp_prepared(
     parsing_out = None if par is None else np.zeros_like(par)
     for _, (x0, y0, rw, rh), mx, my, a, _member, todo, part_ids in layers:
         R = (slice(y0, y0 + rh), slice(x0, x0 + rw))
-        warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-        out[R] = cv2.blendLinear(warped, out[R], a, 1.0 - a)
+        if mx is None:  # a static layer changes pixels only inside U
+            ix0, iy0, ix1, iy1 = max(x0, ux0), max(y0, uy0), min(x0 + rw, ux1), min(y0 + rh, uy1)
+            if ix1 > ix0 and iy1 > iy0:
+                L = (slice(iy0 - y0, iy1 - y0), slice(ix0 - x0, ix1 - x0))
+                RU = (slice(iy0 - uy0, iy1 - uy0), slice(ix0 - ux0, ix1 - ux0))
+                out_u[RU] = cv2.blendLinear(
+                    img[iy0:iy1, ix0:ix1].astype(np.float32), out_u[RU], a[L], 1.0 - a[L]
+                )
+        else:
+            RU = (slice(y0 - uy0, y0 - uy0 + rh), slice(x0 - ux0, x0 - ux0 + rw))
+            warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
+                np.float32
+            )
+            out_u[RU] = cv2.blendLinear(warped, out_u[RU], a, 1.0 - a)
         vis[R] = a + (1.0 - a) * vis[R]
         top = a > 0.5
-        xx = np.arange(x0, x0 + rw, dtype=np.float32)[None, :]
-        yy = np.arange(y0, y0 + rh, dtype=np.float32)[:, None]
-        flow[R][top] = np.stack([mx - xx, my - yy], -1)[top]
+        if mx is not None:
+            xx = np.arange(x0, x0 + rw, dtype=np.float32)[None, :]
+            yy = np.arange(y0, y0 + rh, dtype=np.float32)[:, None]
+            flow[R][top] = np.stack([mx - xx, my - yy], -1)[top]
         parts[R][top] = part_ids[top]
         todo_all[R] &= ~top
         if todo is not None:
             todo_all[R] |= todo
         if par is not None:
-            carried = cv2.remap(
-                par.astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
-            )
+            if mx is None:
+                carried = par[R]
+            else:
+                carried = cv2.remap(
+                    par.astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
+                )
             parsing_out[R][top] = carried[top].astype(par.dtype)
-    out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    out = img.copy()
+    out[U] = np.clip(np.rint(out_u), 0, 255).astype(np.uint8)
 
     if complete_body:  # target torso that no source pixel reaches (a torso turned square-on)
         gaps = (_torso_polygon(tp, h, w) > 0) & (vis < 0.5)
@@ -247,7 +315,7 @@ def warp_prepared(
             parsing_out = sides_from_parts(parsing_out, parts, prep.label_set)
             face = parsing_out == 1
             if prep.label_set == "spt10" and face.any() and (parsing_out == 2).any():
-                out = _refill_from_label(out, parsing_out, face, 2)
+                out = fill_from_surroundings(out, face, parsing_out == 2)
                 parsing_out[face] = 2
         else:
             out = _face_to_hair(out, prep, flow, parts)

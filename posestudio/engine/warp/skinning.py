@@ -2,7 +2,8 @@
 
 The rig (:mod:`.rig`) gives one 2x3 backward affine per rigid part. Rendering
 each part with its own affine cuts the body at every joint. Here the parts are
-grouped into chains that bend -- the body (hips, torso, head), each arm (its
+grouped into chains that bend -- the body (hips, torso), the head (hanging from
+the torso at the neck), each arm (its
 upper arm and forearm, hanging from the torso at the shoulder) and each leg
 (thigh and shin, hanging from the hips) -- and each chain gets one backward map
 that blends its parts' affines with smooth weights: linear blend skinning, with
@@ -24,7 +25,8 @@ from posestudio.engine.warp.rig import _SEGMENTS
 
 # The chains, each rendered as one layer; a limb chain hangs from its root part at a joint.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "body": ("hips", "torso", "head"),
+    "body": ("hips", "torso"),
+    "head": ("head",),
     "r_arm": ("r_upper_arm", "r_forearm"),
     "l_arm": ("l_upper_arm", "l_forearm"),
     "r_leg": ("r_thigh", "r_shin"),
