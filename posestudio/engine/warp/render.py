@@ -30,6 +30,9 @@ from posestudio.engine.warp.skinning import GROUPS, chain_map
 
 _ARM_IDS = [_P[n] for n in ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")]
 _FACE_JOINTS = (0, 14, 15)
+# How a body cut by the frame continues past it: its last row of pixels stretched
+# (mirroring the garment back in scored worse on the real pairs: 0.547 vs 0.551 SSIM).
+_BEYOND = cv2.BORDER_REPLICATE
 
 
 @dataclass
@@ -212,11 +215,11 @@ def warp_prepared(
             layers.append(_static_layer(g, prep, ids))
             continue
         mx, my = chain_map(g, mats, tp, roi, size, hard=borrowed)
-        own = cv2.remap(owner1, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        own = cv2.remap(owner1, mx, my, cv2.INTER_NEAREST, borderMode=_BEYOND)
         member = np.isin(own, ids) & _consistent(
             own, mx, my, roi, {_P[source_of[p]] + 1: mats[p] for p in GROUPS[g]}, size
         )
-        a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) * member
+        a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND) * member
         todo = None
         if g == "body":  # the torso an arm covered in the source: unseen, rebuilt below
             todo = cv2.remap(in_front, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
@@ -270,7 +273,7 @@ def warp_prepared(
                 )
         else:
             RU = (slice(y0 - uy0, y0 - uy0 + rh), slice(x0 - ux0, x0 - ux0 + rw))
-            warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
+            warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND).astype(
                 np.float32
             )
             out_u[RU] = cv2.blendLinear(warped, out_u[RU], a, 1.0 - a)
@@ -289,7 +292,7 @@ def warp_prepared(
                 carried = par[R]
             else:
                 carried = cv2.remap(
-                    par.astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
+                    par.astype(np.uint8), mx, my, cv2.INTER_NEAREST, borderMode=_BEYOND
                 )
             parsing_out[R][top] = carried[top].astype(par.dtype)
     out = img.copy()
@@ -341,4 +344,11 @@ def _face_to_hair(out: np.ndarray, prep: PreparedSource, flow: np.ndarray, parts
     todo[ys, xs] = face[sy, sx] > 0
     if not todo.any() or todo.sum() > 0.8 * head.sum():
         return out
-    return fill_from_surroundings(out, todo, head & ~todo)
+    # the donors are the top of the head (hair), not the ears and neck beside the face
+    face_pts = prep.pose.xy[[j for j in _FACE_JOINTS if prep.pose.visible[j]]]
+    above = np.zeros((h, w), bool)
+    above[ys, xs] = sy < face_pts[:, 1].min() - 0.25 * max(float(np.ptp(face_pts[:, 0])), 4.0)
+    donors = head & ~todo & above
+    if donors.sum() < 0.1 * todo.sum():
+        donors = head & ~todo
+    return fill_from_surroundings(out, todo, donors)
