@@ -167,3 +167,27 @@ def test_very_large_images_warp_on_a_downscaled_copy_and_say_so(monkeypatch):
     out = puppet_warp(img, p, p.rotate_limb(6, 0.7))
     assert out.image.shape == img.shape and out.flow.shape == (300, 200, 2)
     assert any("downscaled" in m or "scaled back up" in m for m in out.warnings)
+
+
+def test_legs_the_frame_cut_off_continue_as_legs_of_their_garment():
+    """A close-up (light blue jeans cut at the thighs) posed as a full figure: the target's
+    shins are blue like the jeans, not the grey backdrop, and the gap between the knees is backdrop."""
+    if not (REAL / "pairs.csv").exists():
+        pytest.skip("../shared/samples/realpairs is not here")
+    ann = {}
+    for line in (REAL / "annotations.csv").read_text().splitlines()[1:]:
+        name, ys, xs = line.split(":")
+        ann[name.strip()] = Pose(np.array([json.loads(xs), json.loads(ys)], float).T,
+                                 np.array(json.loads(xs)) != -1)  # fmt: skip
+    s, t = (REAL / "pairs.csv").read_text().splitlines()[1:][40].split(",")
+    src = np.array(Image.open(REAL / "images" / s).convert("RGB"))
+    sp, tp = ann[s], ann[t]
+    assert not sp.visible[[9, 10, 12, 13]].any() and tp.visible[[9, 10, 12, 13]].all()
+    out = puppet_warp(src, sp, tp).image.astype(int)
+    blue = lambda px: px[..., 2] - px[..., 0]  # noqa: E731 - jeans ~ +15..40, the backdrop ~ 0
+    assert abs(blue(src[:8, :8].astype(int)).mean()) < 4
+    for knee, ankle in ((9, 10), (12, 13)):
+        shin = _capsule(*out.shape[:2], tp.xy[knee], tp.xy[ankle], 3)
+        assert blue(out[shin]).mean() > 4  # bluer than the backdrop (|blue| < 4)
+    between = np.round((tp.xy[9] + tp.xy[12]) / 2).astype(int)  # between the knees: backdrop in the target
+    assert abs(blue(out[between[1], between[0]])) < 6

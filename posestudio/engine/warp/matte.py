@@ -42,12 +42,18 @@ def matte_from_input(matte: np.ndarray, h: int, w: int) -> np.ndarray:
     return np.clip(np.nan_to_num(m), 0.0, 1.0)
 
 
+def _pt(xy) -> tuple[int, int]:
+    x, y = np.clip(np.round(xy), -1e6, 1e6).astype(int)
+    return int(x), int(y)
+
+
 def _seed(pose: Pose, h: int, w: int, s: float) -> np.ndarray:
     """GrabCut's initial labels at scale ``s`` of the pose's image."""
     lab = np.full((h, w), cv2.GC_BGD, np.uint8)
     p = Pose(pose.xy * s, pose.visible) if s != 1.0 else pose
     size = max(h, w)
     probable = _skeleton_body(p, h, w)
+    v = p.visible
     box = p.bbox()
     if box is not None:
         # the person's hair, loose clothes and shoes may leave the capsules but stay near them
@@ -56,13 +62,20 @@ def _seed(pose: Pose, h: int, w: int, s: float) -> np.ndarray:
         lab[max(0, int(y0 - g)) : max(0, int(y1 + g)), max(0, int(x0 - g)) : max(0, int(x1 + g))] = (
             cv2.GC_PR_BGD
         )
+    # a hip whose knee the frame cut off: the thigh goes on down to the frame edge
+    if v[1] and (v[8] or v[11]):
+        down = p.xy[[j for j in (8, 11) if v[j]]].mean(0) - p.xy[1]
+        down /= max(float(np.hypot(*down)), 1e-6)
+        for hip, knee in ((8, 9), (11, 12)):
+            if v[hip] and not v[knee]:
+                end = p.xy[hip] + down * 2 * size
+                cv2.line(probable, _pt(p.xy[hip]), _pt(end), 1, max(1, round(size / 12)))
     lab[probable > 0] = cv2.GC_PR_FGD
     sure = np.zeros((h, w), np.uint8)
-    v, xy = p.visible, np.round(p.xy).astype(np.int32)
     thick = max(1, round(size / 90))
     for a, b, _ in _SEGMENTS.values():
         if v[a] and v[b]:
-            cv2.line(sure, tuple(map(int, xy[a])), tuple(map(int, xy[b])), 1, thick)
+            cv2.line(sure, _pt(p.xy[a]), _pt(p.xy[b]), 1, thick)
     torso = _torso_polygon(p, h, w)
     if torso.any():
         # the torso quadrilateral shrunk towards its centre: the joints sit on its edge
