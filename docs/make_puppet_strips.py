@@ -28,7 +28,14 @@ for a, b, n in (("2_A", "2_B", 2), ("3_A", "3_B", 3)):
     tp = read_poses(S / "keypoints.csv", name=f"{b}.jpg").people[0]
     with_par, without = puppet_warp(src, sp, tp, par).image, puppet_warp(src, sp, tp).image
     spt = load(f"reference_outputs/spt_{a}_to_{b}.png")[:, 512:]  # source | target | SPT output
-    for label, im in (("source", src), ("puppet, parsing", with_par), ("puppet, no parsing", without), ("SPT", spt)):
+    for label, im in (
+        ("source", src),
+        ("puppet, parsing", with_par),
+        ("puppet, no parsing", without),
+        ("SPT", spt),
+    ):
         ssim = structural_similarity(im, tgt, channel_axis=2, data_range=255)
-        print(f"{a}->{b} {label:20s} SSIM {ssim:.3f} PSNR {peak_signal_noise_ratio(tgt, im, data_range=255):.1f} dB")
+        print(
+            f"{a}->{b} {label:20s} SSIM {ssim:.3f} PSNR {peak_signal_noise_ratio(tgt, im, data_range=255):.1f} dB"
+        )
     Image.fromarray(np.concatenate([src, with_par, without, tgt, spt], 1)).save(OUT / f"pair{n}.png")
