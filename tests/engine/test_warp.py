@@ -64,6 +64,8 @@ def test_identical_poses_return_the_photo_and_parsing_bit_for_bit(pair):
             assert np.array_equal(w.image, src)
             if parsing is not None:
                 assert w.parsing is not None and np.array_equal(w.parsing, par)
+            x, y = np.round(sp.xy[1]).astype(int)  # the body is still shown: its layers say so
+            assert w.visibility[y, x] > 0.5 and w.parts[y, x] >= 0
     for img, pose, _, _ in _real_photos(4):
         assert np.array_equal(puppet_warp(img, pose, pose.copy()).image, img)
 

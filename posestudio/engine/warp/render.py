@@ -63,12 +63,15 @@ class Warp:
     warnings: list[str] = field(default_factory=list)
 
 
-def _unchanged(prep: PreparedSource, warnings: list[str], parts: np.ndarray | None = None) -> Warp:
+def _unchanged(prep: PreparedSource, warnings: list[str], in_place: bool = False) -> Warp:
+    """The source as it is; ``in_place``: the body stays where it is (its parts and matte
+    are the layers), else nothing was warped (no parts, zero visibility)."""
     img = prep.image
     h, w = img.shape[:2]
-    parts = np.full((h, w), -1, np.int16) if parts is None else parts
+    parts = prep.owner.copy() if in_place else np.full((h, w), -1, np.int16)
+    vis = prep.matte.copy() if in_place else np.zeros((h, w), np.float32)
     return Warp(
-        img.copy(), np.zeros((h, w, 2), np.float32), np.zeros((h, w), np.float32), parts,
+        img.copy(), np.zeros((h, w, 2), np.float32), vis, parts,
         None if prep.parsing is None else prep.parsing.copy(), warnings,
     )  # fmt: skip
 
@@ -265,7 +268,7 @@ def warp_prepared(
     h, w = img.shape[:2]
     warnings = list(prep.warnings)
     if sp == tp:  # the same pose gives the photo and its parsing back, bit for bit
-        return _unchanged(prep, warnings, prep.owner.copy())
+        return _unchanged(prep, warnings, in_place=True)
     if not (sp.visible & tp.visible).any():
         warnings.append("the source and target poses share no visible joint: image left unchanged")
         return _unchanged(prep, warnings)
@@ -344,7 +347,7 @@ def warp_prepared(
     ]
     boxes = [b for b in boxes if b is not None]
     if not boxes:
-        return _unchanged(prep, warnings, prep.owner.copy())
+        return _unchanged(prep, warnings, in_place=True)
     ux0, uy0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     ux1, uy1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
     U = (slice(uy0, uy1), slice(ux0, ux1))
