@@ -139,8 +139,17 @@ def _head_size(p: Pose) -> float:
     return 0.0 if b is None else 0.2 * (b[3] - b[1])
 
 
+_CORE_JOINTS = np.array([0, 1, 2, 5, 8, 11, 14, 15, 16, 17])
+
+
 def _body_scale(src: Pose, dst: Pose) -> float:
+    """Size ratio source / target, from the trunk and head joints when three or more
+    show in both (a moved hand or foot does not rescale the body), else all joints."""
     both = src.visible & dst.visible
+    core = np.zeros_like(both)
+    core[_CORE_JOINTS] = True
+    if (both & core).sum() >= 3:
+        both = both & core
     if both.sum() < 2:
         return 1.0
     ps, pd = src.xy[both], dst.xy[both]

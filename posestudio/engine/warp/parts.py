@@ -13,7 +13,7 @@ import numpy as np
 
 from posestudio.core import skeleton
 from posestudio.core.pose import Pose, limb_mask
-from posestudio.engine.puppet_rig import _P, _SEGMENTS, PARTS
+from posestudio.engine.warp.rig import _P, _SEGMENTS, PARTS
 
 # Which parts a pixel of each SPT-10 label may belong to (None: any part).
 _ARMS = ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")
@@ -171,24 +171,6 @@ def _turns_away(src: Pose, dst: Pose) -> bool:
     return bool(src.visible[face].any() and not dst.visible[face].any())
 
 
-def _refill_from_label(img: np.ndarray, lab: np.ndarray, todo: np.ndarray, donor_label: int) -> np.ndarray:
-    """``img`` with the ``todo`` pixels copied from the nearest pixel labelled ``donor_label``, softened."""
-    donor = (lab == donor_label) & ~todo
-    _, idx = cv2.distanceTransformWithLabels(
-        (~donor).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
-    )
-    ys, xs = np.nonzero(donor)
-    lut = np.zeros((idx.max() + 1, 2), np.intp)
-    lut[idx[ys, xs]] = np.stack([ys, xs], 1)
-    ty, tx = np.nonzero(todo)
-    src = lut[idx[ty, tx]]
-    out = img.copy()
-    out[ty, tx] = img[src[:, 0], src[:, 1]]
-    blurred = cv2.GaussianBlur(out, (0, 0), 1.5)
-    out[ty, tx] = blurred[ty, tx]
-    return out
-
-
 def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:
     """uint8 HxW: the quadrilateral of shoulders and hips (empty without three of them)."""
     out = np.zeros((h, w), np.uint8)
@@ -257,17 +239,3 @@ def _cut_edges(body: np.ndarray, frac: float = 0.08) -> tuple[bool, bool, bool, 
     return (
         body[0].mean() >= frac, body[-1].mean() >= frac, body[:, 0].mean() >= frac, body[:, -1].mean() >= frac,
     )  # fmt: skip
-
-
-def _pad_edges(mask: np.ndarray, pad: int, edges) -> np.ndarray:
-    out = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    top, bottom, left, right = edges
-    if not top:
-        out[:pad] = 0
-    if not bottom:
-        out[-pad:] = 0
-    if not left:
-        out[:, :pad] = 0
-    if not right:
-        out[:, -pad:] = 0
-    return out
