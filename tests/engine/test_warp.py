@@ -105,6 +105,27 @@ def test_the_matte_finds_the_person_better_than_the_capsules(pair, samples_dir):
         assert _iou(matte, truth) > 0.7  # 2_A, 3_A: about 0.75 each (capsules: 0.68, 0.74)
 
 
+def test_without_parsing_the_engine_takes_the_detectors_matte(pair):
+    """With no parsing map and no given matte, the engine's matte is the bundled detector's
+    segmentation of the person under the skeleton (it lifts realcheck on the real pairs:
+    docs/PUPPET.md); with detection switched off it falls back to GrabCut."""
+    from posestudio.engine import detect
+    from posestudio.engine.warp.matte import grabcut_matte, person_matte
+
+    assert detect.installed(), "detection models missing: run `make install`"
+    for a in ("2_A", "3_A"):
+        src, sp, _, _, par = pair(a, a.replace("A", "B"))
+        truth = par > 0
+        auto = person_matte(src, sp) > 0.5
+        assert _iou(auto, truth) > 0.9  # 2_A 0.95, 3_A 0.94
+        assert not np.array_equal(person_matte(src, sp), grabcut_matte(src, sp))
+        assert np.array_equal(person_matte(src, sp, detect=False), grabcut_matte(src, sp))
+    # a skeleton standing where nobody is: the detector's person does not count, GrabCut decides
+    src, sp, _, _, _ = pair("2_A", "2_B")
+    off = Pose(sp.xy * 0.2, sp.visible)
+    assert np.array_equal(person_matte(src, off), grabcut_matte(src, off))
+
+
 def test_a_given_matte_is_used_as_uint8_or_float(pair):
     src, sp, _, tp, par = pair("2_A", "2_B")
     m8 = ((par > 0) * 255).astype(np.uint8)

@@ -69,7 +69,7 @@ def run_puppet(req: Request) -> Result:
         image, layers = _identity(src, req.source_parsing)
         parsing = None if req.source_parsing is None else np.asarray(req.source_parsing)
     else:
-        w = puppet_warp(src, sp, tp, req.source_parsing, req.label_set)
+        w = puppet_warp(src, sp, tp, req.source_parsing, req.label_set, source_matte=req.source_matte)
         warnings += w.warnings
         image, layers, parsing = w.image, {"flow": w.flow, "visibility": w.visibility}, w.parsing
     if parsing is not None:

@@ -1,7 +1,9 @@
 """The person matte: which source pixels are the body, with a soft alpha edge.
 
 From (first that exists) a parsing map, a matte the caller gives (a segmentation
-model's output), else a classical segmentation seeded by the skeleton: OpenCV's
+model's output), the bundled detector's segmentation of the person the skeleton
+stands on (:mod:`posestudio.engine.detect`, when its models are installed), else a
+classical segmentation seeded by the skeleton: OpenCV's
 GrabCut with the bones, the torso and the head as sure foreground, a capsule body
 around them as probable foreground, the frame border and everything far from the
 skeleton as sure background. GrabCut learns the person's and the backdrop's colour
@@ -135,15 +137,41 @@ def person_matte(
     pose: Pose,
     parsing: np.ndarray | None = None,
     matte: np.ndarray | None = None,
+    detect: bool = True,
 ) -> np.ndarray:
     """float32 HxW alpha of the person: the parsing map's nonzero labels, else the
-    given ``matte``, else :func:`grabcut_matte`."""
+    given ``matte``, else the detector's matte of the person under ``pose``
+    (:func:`detected_matte`; ``detect=False`` skips it), else :func:`grabcut_matte`."""
     h, w = image.shape[:2]
     if parsing is not None:
         return soft_edge(np.asarray(parsing) > 0)
     if matte is not None:
         return matte_from_input(matte, h, w)
-    return grabcut_matte(image, pose)
+    found = detected_matte(image, pose) if detect else None
+    return found if found is not None else grabcut_matte(image, pose)
+
+
+def detected_matte(image: np.ndarray, pose: Pose) -> np.ndarray | None:
+    """The bundled detector's soft matte of the person whose matte holds most of ``pose``'s
+    visible joints; None when the detector is not installed, finds nobody, or nobody it
+    finds is under the skeleton (then the skeleton-seeded GrabCut decides)."""
+    from posestudio.engine import detect
+
+    if not detect.installed() or not pose.visible.any():
+        return None
+    try:
+        people = detect.detect_people(image, hands=False, face=False)
+    except Exception:  # noqa: BLE001 - a detector failure falls back to GrabCut, never breaks a warp
+        return None
+    best, best_on = None, 0
+    for p in people:
+        m = matte_from_input(p.matte, *image.shape[:2])
+        off, n = joints_off_matte(pose, m)
+        if n - off > best_on:
+            best, best_on = m, n - off
+    if best is None or best_on < max(1, int(pose.visible.sum()) // 2):
+        return None
+    return best
 
 
 def joints_off_matte(pose: Pose, alpha: np.ndarray) -> tuple[int, int]:

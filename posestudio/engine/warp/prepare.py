@@ -109,7 +109,7 @@ def prepare_source(
     use_silhouette: bool = True,
 ) -> PreparedSource:
     """The target-independent half of :func:`puppet_warp` for ``image`` (uint8 HxWx3 RGB)
-    posed as ``pose``, from the parsing map, else the given ``matte``, else GrabCut.
+    posed as ``pose``, from the parsing map, else the given ``matte``, else the detector's, else GrabCut.
     The last few results are cached: calling it again with the same inputs is free."""
     img = np.ascontiguousarray(image)
     h, w = img.shape[:2]
