@@ -86,8 +86,8 @@ def test_display_flow_is_the_parts_weighted_by_their_target_boxes(run):
         vis.append(v)
         weights.append(F.avg_pool2d(part_box_mask(batch["target_heatmaps"][:, list(joints)], net.margin), 4))
     wsum = sum(weights).clamp_min(1e-6)
-    assert close(out["flow"], sum(f * w for f, w in zip(flows, weights)) / wsum)
-    assert close(out["visibility"], sum(v * w for v, w in zip(vis, weights)) / wsum)
+    assert close(out["flow"], sum(f * w for f, w in zip(flows, weights, strict=True)) / wsum)
+    assert close(out["visibility"], sum(v * w for v, w in zip(vis, weights, strict=True)) / wsum)
     assert close(out["part_flows"], torch.cat(flows, 1))
     assert close(out["part_visibility"], torch.cat(vis, 1))
 
@@ -104,5 +104,5 @@ def test_eq10_loss_weights_and_sum(run):
     assert close(parts["rec"], F.l1_loss(out["image"], batch["target_image"]))
     assert close(parts["adv"], ((d_fake - 1) ** 2).mean())  # LSGAN, generator wants "real"
     assert all(float(v) > 0 for v in parts.values())
-    expected = sum(w * parts[k] for w, k in zip((5.0, 5.0, 2.0, 0.5, 500.0), parts))
+    expected = sum(w * parts[k] for w, k in zip((5.0, 5.0, 2.0, 0.5, 500.0), parts, strict=True))
     assert close(total, expected, 1e-4)
