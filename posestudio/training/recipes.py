@@ -93,6 +93,8 @@ class Recipe:
     default_phases: tuple[tuple[str, float], ...] = (("train", 1.0),)
     data_kind = "pairs"  # pairs | self | faces (see training.data)
     label_set = "spt10"
+    # the paper's losses computed on VGG features: left out without --vgg-weights
+    VGG_LOSSES: tuple[str, ...] = ()
 
     def __init__(self, cfg: TrainConfig, device: torch.device, info: ddp.DistInfo, amp: Amp):
         self.cfg, self.device, self.info, self.amp = cfg, device, info, amp
@@ -102,22 +104,25 @@ class Recipe:
         self.ema: dict[str, ParameterEMA] = {}
         self.notes: list[str] = []
         self.vgg_path = cfg.vgg_weights
-        if self.vgg_path is None:
+        # recorded in config.json and the model card; `posestudio eval` shows it
+        self.dropped_losses = [] if self.vgg_path else list(self.VGG_LOSSES)
+        cfg.dropped_losses = list(self.dropped_losses)
+        if self.dropped_losses:
             self.notes.append(
-                "no --vgg-weights: training with the paper's non-VGG losses only "
-                "(perceptual, style and feature-based flow losses are left out)"
+                "no --vgg-weights: training without the paper's VGG-based losses: "
+                + "; ".join(self.dropped_losses)
             )
 
     # -- construction helpers ----------------------------------------------------------
     def size(self, arch: str) -> tuple[int, int]:
         if self.cfg.size:
             return self.cfg.size
-        p = registry.preset_config(arch, self.cfg.preset)
+        p = registry.preset_config(arch, self.cfg.net_preset)
         return int(p.get("height", 256)), int(p.get("width", 176))
 
     def build_generator(self, arch: str) -> registry.Generator:
         h, w = self.size(arch)
-        net = registry.build(arch, self.cfg.preset, height=h, width=w, **self.cfg.overrides).to(self.device)
+        net = registry.build(arch, self.cfg.net_preset, height=h, width=w, **self.cfg.overrides).to(self.device)
         self.generators[arch] = net
         self.modules[arch] = net
         return net
@@ -206,6 +211,7 @@ class PoNARecipe(Recipe):
     authors' code; L_percep (eq. 11) = L1 on VGG-19 conv1_2 (only with --vgg-weights)."""
 
     name = "pona"
+    VGG_LOSSES = ("perceptual (eq. 11)",)
 
     def __init__(self, cfg, device, info, amp):
         super().__init__(cfg, device, info, amp)
@@ -293,6 +299,7 @@ class StructFlowRecipe(_FlowRecipe):
     (image, target heatmaps)."""
 
     name = "structflow"
+    VGG_LOSSES = ("sampling correctness (eq. 9; the warp L1 stands in)", "perceptual (eq. 13)", "style (eq. 14)")
     W = {**StructFlowLoss.DEFAULT_WEIGHTS, "regu": 0.0025, "warp": 1.0}
 
     def __init__(self, cfg, device, info, amp):
@@ -373,6 +380,8 @@ class AttnFlowRecipe(_FlowRecipe):
     visible head joints. EMA weights are the paper's "historical average"."""
 
     name = "attnflow"
+    VGG_LOSSES = ("flow / sampling correctness (eq. 11-12; the warp L1 stands in)", "perceptual (eq. 15)",
+                  "face (eq. 16)", "style (eq. 17)")  # fmt: skip
     W = {**AttnFlowLoss.DEFAULT_WEIGHTS, "warp": 1.0}
 
     def __init__(self, cfg, device, info, amp):
