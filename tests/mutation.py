@@ -59,6 +59,9 @@ def config(mutate: tuple[str, ...], tests: tuple[str, ...]) -> str:
         f"pytest_add_cli_args_test_selection = {lst(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
         "use_git_change_detection = false\n"
+        # a test's module fixture (one forward pass) is timed with its first test only: give
+        # every mutant a flat minute so that slow runs on a shared machine are not "timeouts"
+        "timeout_constant = 60.0\n"
     )
 
 
@@ -75,7 +78,10 @@ def run_module(name: str) -> dict:
     shutil.copytree(REPO / "tests", work / "tests", ignore=ignore)
     (work / "pyproject.toml").write_text(config(mutate, tests))
     env = {**os.environ, "POSESTUDIO_SHARED": str(REPO.parent / "shared"), "QT_QPA_PLATFORM": "offscreen",
-           "PYTHONPATH": str(work / "mutants")}  # fmt: skip
+           "PYTHONPATH": str(work / "mutants"),
+           # mutmut forks one worker per mutant from a process where torch has started its
+           # intra-op thread pool; a forked child then waits forever on that pool: one thread
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
     mutmut = [str(Path(sys.executable).with_name("mutmut"))]
     for attempt in range(2):
         # mutmut 3.8's first run in a fresh folder can stop at its stats pass with pytest's

@@ -80,6 +80,13 @@ def test_bsr_graph_nodes_are_region_means_and_edges_their_cosines(person):
             assert abs(float(edges[0, r, q]) - want) < 1e-5
     off = [(r, q) for r in present for q in present if r != q]
     assert any(abs(float(edges[0, r, q])) < 0.999 for r, q in off)
+    # a region absent from S: zero node, zero edges to the others, and still a unit diagonal
+    gone = present[0]
+    parsing[:, gone] = 0
+    nodes, edges = scmnet_losses.body_graph(feat, parsing)
+    assert float(nodes[0, gone].abs().max()) == 0.0
+    others = [q for q in range(N_REGIONS) if q != gone]
+    assert float(edges[0, gone, others].abs().max()) == 0.0 and float(edges[0, gone, gone]) == 1.0
 
 
 def test_bsr_loss_is_l1_of_edges_plus_l1_of_nodes(person):
