@@ -23,7 +23,7 @@ def attend(x: torch.Tensor, corr: torch.Tensor) -> torch.Tensor:
     return torch.einsum("bji,bci->bcj", corr, x.flatten(2)).reshape(b, c, h, w)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test (one small forward each): mutation testing maps every test to what it runs
 def run(samples_dir):
     torch.manual_seed(0)
     net = build("attnflow", "tiny", height=H, width=W).eval()

@@ -17,7 +17,7 @@ from tests.nets.wiring_helpers import close, real_pair, recording
 H, W = 32, 24
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test (one small forward each): mutation testing maps every test to what it runs
 def run(samples_dir):
     torch.manual_seed(0)
     net = build("structflow", "tiny", height=H, width=W).eval()
