@@ -32,6 +32,7 @@ def run(samples_dir):
     names = ["key_encoder", "query_encoder", "flow_estimator", "reference_encoder", "target_encoder"]
     for s in net.scales:
         names += [f"key_proj.{s}", f"query_proj.{s}", f"combination.{s}", f"refine.{s}"]
+    names += [f"ups.{i}" for i in range(len(net.ups))] + ["final_up", "to_rgb"]
     with torch.no_grad(), recording(net, *names) as seen:
         out = net(batch["source_image"], batch["source_heatmaps"], batch["target_heatmaps"], all_scales=True)
     return net, batch, seen, out
@@ -95,6 +96,16 @@ def test_eq8_9_synthesis_adds_the_combined_warps_to_the_target_features(run):
         assert close(seen[f"refine.{s}"][0][0], expected)
         swapped = f_t[k] + (1 - m) * attend(f_r[k], e["correlation"]) + m * warp(f_r[k], e["flow"])
         assert not close(seen[f"refine.{s}"][0][0], swapped)
+
+
+def test_eq7_decoder_adds_each_level_to_the_upsampled_coarser_one(run):
+    """Coarse to fine: y = f_o at 1/8; then y = up(y) + f_o at 1/4; then up(y) + f_t at 1/2."""
+    net, batch, seen, out = run
+    assert net.scales == (8, 4) and len(net.ups) == 2
+    assert close(seen["ups.0"][0][0], seen["refine.8"][1])
+    assert close(seen["ups.1"][0][0], seen["ups.0"][1] + seen["refine.4"][1])
+    assert close(seen["final_up"][0][0], seen["ups.1"][1] + seen["target_encoder"][1][0])
+    assert close(seen["to_rgb"][0][0], seen["final_up"][1]) and close(out["image"], seen["to_rgb"][1])
 
 
 def test_eq19_loss_weights_flow_term_and_face_term(run):
