@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run check-desktop test install lint clean default-models gpu-check fuzz-soak dist
+.PHONY: run check-desktop test install lint clean default-models gpu-check fuzz-soak dist mutation
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ fuzz-soak: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Mutation testing of the paper modules (not part of `make test`; long): each paper's module
+# is mutated alone against its own tests, niced. `make mutation MUTATE="structflow attnflow"`.
+# Counts land in runs/mutation/summary.json; docs/MUTATION.md has the report.
+MUTATE ?=
+mutation: $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[mutation]'
+	QT_QPA_PLATFORM=offscreen nice -n 10 $(PY) tests/mutation.py $(MUTATE)
 
 # Retrain, evaluate and ship the default weights in models/ (docs/MODELS.md has the numbers;
 # about 1.5-2 h on a 2-core CPU for all three, run one at a time or side by side).

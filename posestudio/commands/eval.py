@@ -95,7 +95,11 @@ def run(args) -> int:
         if engine_names:
             engine.shutdown()
     result.update(data=args.data, seed=args.seed, size=list(size))
+    if run_row is not None and run_row.cfg.dropped_losses:  # the scores beside what the run lacked
+        result["dropped_losses"] = {run_row.name: list(run_row.cfg.dropped_losses)}
     print(ev.table(result))
+    for name, lost in result.get("dropped_losses", {}).items():
+        print(f"{name}: trained without VGG-19 weights; losses dropped: {'; '.join(lost)}")
     print(json.dumps(result))
     if args.json:
         ev.write_json(result, args.json)

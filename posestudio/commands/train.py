@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
-RECIPE_NAMES = ("pona", "structflow", "attnflow", "spt", "scmnet", "scmnet-face", "refine-pose", "refine-garment",
-                "refine-face")
+from posestudio.training.config import RECIPES, TrainConfig
+
+RECIPE_NAMES = tuple(RECIPES)  # one table of recipe names: training.config.RECIPES
+D = TrainConfig.default  # every default below is the training config's, never a copy
 
 
 def add_parser(sub) -> None:
@@ -18,37 +20,38 @@ def add_parser(sub) -> None:
         "state.pt (resumable), weights.safetensors (EMA) and model.card.json.",
     )
     p.add_argument("arch", choices=RECIPE_NAMES, help="recipe (spt trains H_S and H_A)")
-    p.add_argument("--data", default="synth", help="'synth' or a folder (pose-transfer layout, face edge set, "
+    p.add_argument("--data", default=D("data"), help="'synth' or a folder (pose-transfer layout, face edge set, "
                    "or one character's images)")  # fmt: skip
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--batch", type=int, default=4, help="batch per process")
-    p.add_argument("--preset", default="small", help="generator preset: full, small, tiny")
+    p.add_argument("--steps", type=int, help="default: 1000, or the paper's with --preset paper")
+    p.add_argument("--batch", type=int, help="batch per process (default: 4, or the paper's)")
+    p.add_argument("--preset", default=D("preset"), help="generator preset: full, small, tiny; or paper "
+                   "(the paper's size, batch, steps and optimiser with the full generator; docs/TRAINING.md)")  # fmt: skip
     p.add_argument("--size", metavar="HxW", help="image size (default: the preset's), e.g. 64x48")
     p.add_argument("--lr", type=float, help="learning rate (default: the recipe's, see docs/TRAINING.md)")
     p.add_argument("--lr-d", type=float, help="discriminator learning rate (default: --lr)")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its state.pt")
     p.add_argument("--vgg-weights", metavar="PATH", help="torchvision VGG-19 weights (.pth/.safetensors) for "
                    "the perceptual/style losses; without it those losses are left out")  # fmt: skip
-    p.add_argument("--sample-every", type=int, default=100, help="sample grid every N steps (0: never)")
-    p.add_argument("--log-every", type=int, default=1, help="stats.jsonl line every N steps")
-    p.add_argument("--save-every", type=int, default=500, help="state.pt + weights every N steps (0: at end)")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--sample-every", type=int, default=D("sample_every"), help="sample grid every N steps (0: never)")
+    p.add_argument("--log-every", type=int, default=D("log_every"), help="stats.jsonl line every N steps")
+    p.add_argument("--save-every", type=int, default=D("save_every"), help="state.pt + weights every N steps (0: at end)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default=D("device"))
     p.add_argument("--amp", action="store_true", help="mixed precision (CUDA only)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ema-decay", type=float, default=0.999)
-    p.add_argument("--gan-mode", choices=["lsgan", "hinge", "vanilla"], default="lsgan")
-    p.add_argument("--loss-weights", choices=["deepfashion", "market"], default="deepfashion",
+    p.add_argument("--seed", type=int, default=D("seed"))
+    p.add_argument("--ema-decay", type=float, default=D("ema_decay"))
+    p.add_argument("--gan-mode", choices=["lsgan", "hinge", "vanilla"], default=D("gan_mode"))
+    p.add_argument("--loss-weights", choices=["deepfashion", "market"], default=D("loss_weights"),
                    help="PoNA's per-dataset lambdas")  # fmt: skip
     p.add_argument(
         "--phases", metavar="P=N,...", help="phase lengths, e.g. flow=200 (the last phase gets the rest)"
     )
-    p.add_argument("--ndf", type=int, default=32, help="discriminator width")
+    p.add_argument("--ndf", type=int, default=D("ndf"), help="discriminator width")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator config override (JSON value), e.g. --set ngf=16")  # fmt: skip
-    p.add_argument("--synth-length", type=int, default=100000,
+    p.add_argument("--synth-length", type=int, default=D("synth_length"),
                    help="number of distinct synthetic pairs/faces for --data synth (small = overfit a few)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=0, help="data loader worker processes")
+    p.add_argument("--workers", type=int, default=D("workers"), help="data loader worker processes")
     p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
     p.set_defaults(func=run)
 
@@ -75,7 +78,7 @@ def run(args) -> int:
     if not torch_available():  # the bundle infers through ONNX Runtime and leaves torch out
         raise InputError("training needs torch, which this build leaves out: use the source install "
                          "(`make run`, see docs/INSTALL.md)")
-    from posestudio.training.config import TrainConfig, parse_phases, parse_size
+    from posestudio.training.config import parse_phases, parse_size
     from posestudio.training.loop import train
 
     cfg = TrainConfig(

@@ -266,11 +266,13 @@ class AttnFlowLoss(nn.Module):
     + l_face L_face + l_style L_style + l_adv L_adv`` with L_attn eq. 10, L_flow eq. 11-12
     (VGG relu3_1/relu4_1 features resized to each flow scale), L_regu eq. 13-14,
     L_perc eq. 15, L_face eq. 16 (perceptual on a face box), L_style eq. 17, L_adv eq. 18.
-    The paper defers its lambdas to the supplement; the defaults are GFLA's values."""
+    The paper defers its lambdas to the supplement; the defaults are GFLA's values
+    (``model/pose_model.py``: correct 5, regularization 0.0025, content 0.5, style 500,
+    g 2); GFLA has no face term, its weight is the perceptual one (0.5)."""
 
     DEFAULT_WEIGHTS = {
         "attn": 1.0,
-        "flow": 0.5,
+        "flow": 5.0,
         "regu": 0.0025,
         "perc": 0.5,
         "face": 0.5,

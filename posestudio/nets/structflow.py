@@ -206,12 +206,16 @@ class StructFlowLoss(nn.Module):
     ``l1 L_sam + l2 L_rec + l3 L_adv + l4 L_per + l5 L_sty`` with
     L_sam = sum over parts of the sampling correctness loss (eq. 9) on VGG features,
     L_rec = L1 (eq. 11), L_adv (eq. 12), L_per (eq. 13), L_sty (eq. 14).
-    Default weights follow the GFLA-style values the paper builds on (the paper
-    does not print them): (0.5, 5, 2, 0.5, 500) for (sam, rec, adv, per, sty)."""
+    Default weights are GFLA's (Ren et al., CVPR 2020, whose flow and losses the paper
+    builds on; the paper does not print them): ``--lambda_correct 5``, ``--lambda_rec 5``,
+    ``--lambda_g 2``, ``--lambda_content 0.5``, ``--lambda_style 500`` in GFLA's
+    ``model/pose_model.py``, i.e. (5, 5, 2, 0.5, 500) for (sam, rec, adv, per, sty)."""
 
-    def __init__(self, weights=(0.5, 5.0, 2.0, 0.5, 500.0), gan_mode: str = "lsgan", vgg_weights=None):
+    DEFAULT_WEIGHTS = {"sam": 5.0, "rec": 5.0, "adv": 2.0, "per": 0.5, "sty": 500.0}
+
+    def __init__(self, weights=None, gan_mode: str = "lsgan", vgg_weights=None):
         super().__init__()
-        self.weights = tuple(weights)
+        self.weights = tuple(self.DEFAULT_WEIGHTS.values()) if weights is None else tuple(weights)
         self.vgg = VGG19Features(vgg_weights, layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"))
         self.perceptual = PerceptualLoss(self.vgg)
         self.style = StyleLoss(self.vgg, layers=("relu2_1", "relu3_1", "relu4_1"))

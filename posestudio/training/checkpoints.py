@@ -131,7 +131,9 @@ def export(run_dir: Path, recipe, step: int, training_data: str) -> list[Path]:
             label_set=next((s.label_set for s in net.inputs.values() if s.label_set), None),
             weights=weights.name, sha256=sha256(weights), source=f"posestudio train ({recipe.name}, step {step})",
             licence="trained by the user", training_data=training_data, paper=info.paper,
-            description=f"EMA weights after {step} steps of the {recipe.name} recipe",
+            description=f"EMA weights after {step} steps of the {recipe.name} recipe"
+            + (f"; trained without VGG-19 weights, losses dropped: {'; '.join(recipe.dropped_losses)}"
+               if recipe.dropped_losses else ""),
         )  # fmt: skip
         card.save(card_path)
         written += [weights, card_path]

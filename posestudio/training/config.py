@@ -42,6 +42,9 @@ RECIPE_OPTIM: dict[str, tuple[float, tuple[float, float]]] = {
     "refine-face": (5e-4, (0.9, 0.999)),
 }
 
+# `--preset paper`: the generator's own preset and everything else from training.paper_presets
+PAPER = "paper"
+
 # the options a resumed run may change
 RESUME_MUTABLE = ("steps", "sample_every", "log_every", "save_every", "device", "workers")
 
@@ -80,9 +83,9 @@ class TrainConfig:
     arch: str
     data: str = "synth"
     out: str = "run"
-    steps: int = 1000
-    batch: int = 4
-    preset: str = "small"
+    steps: int | None = None  # None: 1000, or the paper's with --preset paper
+    batch: int | None = None  # None: 4, or the paper's
+    preset: str = "small"  # a generator preset (full, small, tiny) or "paper"
     size: tuple[int, int] | None = None  # (H, W); None = the preset's
     lr: float | None = None  # None: the recipe's (RECIPE_OPTIM)
     lr_d: float | None = None  # discriminators (default: lr)
@@ -102,19 +105,45 @@ class TrainConfig:
     synth_length: int = 100000
     workers: int = 0
     overrides: dict = field(default_factory=dict)  # generator config overrides (e.g. ngf)
+    # filled by the recipe, saved for the record: losses left out for want of --vgg-weights
+    dropped_losses: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.arch not in RECIPES:
             raise InputError(f"unknown recipe {self.arch!r}; known: {', '.join(RECIPES)}")
+        lr, betas = RECIPE_OPTIM[self.arch]
+        steps, batch = 1000, 4
+        if self.preset == PAPER:
+            from posestudio.training.paper_presets import PAPER_PRESETS
+
+            if self.arch not in PAPER_PRESETS:
+                raise InputError(f"--preset paper: {self.arch} follows no paper; use full, small or tiny")
+            p = PAPER_PRESETS[self.arch]
+            lr, betas, steps, batch = p.lr, p.betas, p.steps, p.batch
+            self.size = self.size or p.size
+            if self.lr_d is None and p.lr_d_ratio != 1.0:
+                self.lr_d = p.lr_d_ratio * float(lr if self.lr is None else self.lr)
+        self.steps = steps if self.steps is None else int(self.steps)
+        self.batch = batch if self.batch is None else int(self.batch)
         if self.size is not None:
             self.size = (int(self.size[0]), int(self.size[1]))
-        lr, betas = RECIPE_OPTIM[self.arch]
         self.lr = float(lr if self.lr is None else self.lr)
         betas = betas if self.betas is None else self.betas
         self.betas = (float(betas[0]), float(betas[1]))
         for name in ("steps", "batch", "sample_every", "log_every", "save_every"):
             if int(getattr(self, name)) < (0 if name in ("steps", "sample_every", "save_every") else 1):
                 raise InputError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+
+    @property
+    def net_preset(self) -> str:
+        """The generator preset to build: ``full`` for ``--preset paper``."""
+        return "full" if self.preset == PAPER else self.preset
+
+    @classmethod
+    def default(cls, name: str):
+        """The default of option ``name`` (the command line reads its defaults here)."""
+        f = cls.__dataclass_fields__[name]
+        return f.default_factory() if callable(f.default_factory) else f.default
 
     @property
     def archs(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from posestudio.nets import registry
+from posestudio.nets.attnflow import AttnFlowLoss
 from posestudio.nets.blocks import ParameterEMA, warp
 from posestudio.nets.discriminators import PatchDiscriminator, PoNADiscriminators
 from posestudio.nets.losses import (
@@ -37,7 +38,9 @@ from posestudio.nets.losses import (
     attention_loss,
     sampling_correctness_loss,
 )
+from posestudio.nets.spt_losses import face_crops
 from posestudio.nets.spt_schedule import frozen
+from posestudio.nets.structflow import StructFlowLoss, part_box_mask
 from posestudio.training import ddp
 from posestudio.training.config import TrainConfig
 
@@ -90,6 +93,8 @@ class Recipe:
     default_phases: tuple[tuple[str, float], ...] = (("train", 1.0),)
     data_kind = "pairs"  # pairs | self | faces (see training.data)
     label_set = "spt10"
+    # the paper's losses computed on VGG features: left out without --vgg-weights
+    VGG_LOSSES: tuple[str, ...] = ()
 
     def __init__(self, cfg: TrainConfig, device: torch.device, info: ddp.DistInfo, amp: Amp):
         self.cfg, self.device, self.info, self.amp = cfg, device, info, amp
@@ -99,22 +104,25 @@ class Recipe:
         self.ema: dict[str, ParameterEMA] = {}
         self.notes: list[str] = []
         self.vgg_path = cfg.vgg_weights
-        if self.vgg_path is None:
+        # recorded in config.json and the model card; `posestudio eval` shows it
+        self.dropped_losses = [] if self.vgg_path else list(self.VGG_LOSSES)
+        cfg.dropped_losses = list(self.dropped_losses)
+        if self.dropped_losses:
             self.notes.append(
-                "no --vgg-weights: training with the paper's non-VGG losses only "
-                "(perceptual, style and feature-based flow losses are left out)"
+                "no --vgg-weights: training without the paper's VGG-based losses: "
+                + "; ".join(self.dropped_losses)
             )
 
     # -- construction helpers ----------------------------------------------------------
     def size(self, arch: str) -> tuple[int, int]:
         if self.cfg.size:
             return self.cfg.size
-        p = registry.preset_config(arch, self.cfg.preset)
+        p = registry.preset_config(arch, self.cfg.net_preset)
         return int(p.get("height", 256)), int(p.get("width", 176))
 
     def build_generator(self, arch: str) -> registry.Generator:
         h, w = self.size(arch)
-        net = registry.build(arch, self.cfg.preset, height=h, width=w, **self.cfg.overrides).to(self.device)
+        net = registry.build(arch, self.cfg.net_preset, height=h, width=w, **self.cfg.overrides).to(self.device)
         self.generators[arch] = net
         self.modules[arch] = net
         return net
@@ -203,6 +211,7 @@ class PoNARecipe(Recipe):
     authors' code; L_percep (eq. 11) = L1 on VGG-19 conv1_2 (only with --vgg-weights)."""
 
     name = "pona"
+    VGG_LOSSES = ("perceptual (eq. 11)",)
 
     def __init__(self, cfg, device, info, amp):
         super().__init__(cfg, device, info, amp)
@@ -285,11 +294,13 @@ class StructFlowRecipe(_FlowRecipe):
     alone, with the sampling correctness loss per part (eq. 9; VGG relu3_1) and the affine
     regularisation of GFLA (003 eq. 13-14, weight 0.0025); without VGG weights the
     sampling term is replaced by the eq.-10-form warp L1 inside each target part box.
-    Phase ``e2e``: eq. 10, ``0.5 L_sam + 5 L_rec + 2 L_adv + 0.5 L_per + 500 L_sty`` with a
-    PatchGAN D on (image, target heatmaps)."""
+    Phase ``e2e``: eq. 10, ``5 L_sam + 5 L_rec + 2 L_adv + 0.5 L_per + 500 L_sty``
+    (:attr:`StructFlowLoss.DEFAULT_WEIGHTS`, GFLA's lambdas) with a PatchGAN D on
+    (image, target heatmaps)."""
 
     name = "structflow"
-    W = {"sam": 0.5, "rec": 5.0, "adv": 2.0, "per": 0.5, "sty": 500.0, "regu": 0.0025, "warp": 1.0}
+    VGG_LOSSES = ("sampling correctness (eq. 9; the warp L1 stands in)", "perceptual (eq. 13)", "style (eq. 14)")
+    W = {**StructFlowLoss.DEFAULT_WEIGHTS, "regu": 0.0025, "warp": 1.0}
 
     def __init__(self, cfg, device, info, amp):
         super().__init__(cfg, device, info, amp)
@@ -306,8 +317,6 @@ class StructFlowRecipe(_FlowRecipe):
         self.finish()
 
     def flow_terms(self, out, src, tgt, ht) -> dict:
-        from posestudio.nets.structflow import part_box_mask
-
         flows = out["part_flows"].split(2, dim=1)
         terms = {"regu": sum(affine_regularization_loss(f) for f in flows)}
         if self.vgg is not None:
@@ -364,12 +373,16 @@ class AttnFlowRecipe(_FlowRecipe):
     module alone (key/query encoders, flow estimator, combination maps) with
     ``L_attn`` (eq. 10), ``L_flow`` (eq. 11-12, VGG) and ``L_regu`` (eq. 13-14); without VGG
     weights ``L_flow`` becomes the eq.-10-form warp L1 of the flow. Phase ``e2e``: eq. 19
-    with GFLA's lambdas (attn 1, flow 0.5, regu 0.0025, perc 0.5, style 500, adv 2; the face
-    term needs a face box and is left out) and a PatchGAN D on the image. EMA weights are
-    the paper's "historical average"."""
+    with :attr:`AttnFlowLoss.DEFAULT_WEIGHTS` (GFLA's lambdas: attn 1, flow 5, regu 0.0025,
+    perc 0.5, face 0.5, style 500, adv 2) and a PatchGAN D on the image. The face term
+    (eq. 16) is the perceptual loss on 64x64 face crops placed by the target pose's head
+    joints (:func:`posestudio.nets.spt_losses.face_crops`), zero for a sample without two
+    visible head joints. EMA weights are the paper's "historical average"."""
 
     name = "attnflow"
-    W = {"attn": 1.0, "flow": 0.5, "regu": 0.0025, "perc": 0.5, "style": 500.0, "adv": 2.0, "warp": 1.0}
+    VGG_LOSSES = ("flow / sampling correctness (eq. 11-12; the warp L1 stands in)", "perceptual (eq. 15)",
+                  "face (eq. 16)", "style (eq. 17)")  # fmt: skip
+    W = {**AttnFlowLoss.DEFAULT_WEIGHTS, "warp": 1.0}
 
     def __init__(self, cfg, device, info, amp):
         super().__init__(cfg, device, info, amp)
@@ -412,6 +425,14 @@ class AttnFlowRecipe(_FlowRecipe):
                 terms["warp"] = terms["warp"] + warp_l1(src, tgt, e["flow"])
         return terms
 
+    def face(self, fake, tgt, ht) -> torch.Tensor:
+        """Eq. 16: perceptual loss between the 64x64 face crops of the output and the target
+        (crop placed by the target pose's head joints; samples without a face count zero)."""
+        fc, valid = face_crops(fake, ht, size=64)
+        tc, _ = face_crops(tgt, ht, size=64)
+        v = valid.reshape(-1, 1, 1, 1)
+        return self.perceptual(fc * v, tc * v)
+
     def step(self, phase, batch):
         src, hs, ht, tgt = (
             batch["source_image"],
@@ -434,6 +455,7 @@ class AttnFlowRecipe(_FlowRecipe):
                 terms["adv"] = self.gan(self.d(fake), True, False)  # eq. 18
                 if self.vgg is not None:
                     terms["perc"] = self.perceptual(fake, tgt)  # eq. 15
+                    terms["face"] = self.face(fake, tgt, ht)  # eq. 16
                     terms["style"] = self.style(fake, tgt)  # eq. 17
             total = sum(self.W[k] * v for k, v in terms.items())  # eq. 19
             terms["l1"] = F.l1_loss(fake.detach(), tgt)  # logged only (not in eq. 19)

@@ -36,6 +36,7 @@ class SPTRecipe(Recipe):
     Mixed precision does not apply (the nets' Algorithm-1 step runs its own backward)."""
 
     name = "spt"
+    VGG_LOSSES = ("content (eq. 7, which the paper calls indispensable)", "semantic style (eq. 8)")
     default_phases = (("regressor", 0.1), ("hs", 0.3), ("ha", 0.3), ("joint", 0.3))
 
     def __init__(self, cfg, device, info, amp):
@@ -98,6 +99,7 @@ class SCMNetRecipe(Recipe):
     --vgg-weights)."""
 
     name = "scmnet"
+    VGG_LOSSES = ("perceptual (eq. 6)", "style (eq. 7)", "body structure retaining graph (eq. 8)")
     default_phases = (("self", 1.0),)
     data_kind = "self"
     label_set = "scm8"

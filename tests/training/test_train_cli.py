@@ -71,6 +71,12 @@ def test_real_deepfashion_pairs_train_and_eval(samples_dir, tmp_path, capsys):
     rc = main(["eval", str(tmp_path / "pona"), "--data", str(data), "--pairs", "4", "--size", "256x176",
                "--model", "puppet", "--baseline", "source", "--metrics", "ssim,psnr", "--json", str(out)])  # fmt: skip
     assert rc == 0
+    # trained without --vgg-weights: the run's config, its card and the scores say what was dropped
+    assert json.loads((tmp_path / "pona" / "config.json").read_text())["dropped_losses"] == ["perceptual (eq. 11)"]
+    card = json.loads((tmp_path / "pona" / "model.card.json").read_text())
+    assert "losses dropped: perceptual (eq. 11)" in card["description"]
+    assert "trained without VGG-19 weights; losses dropped: perceptual (eq. 11)" in capsys.readouterr().out
+    assert json.loads(out.read_text())["dropped_losses"] == {card["name"]: ["perceptual (eq. 11)"]}
     rows = json.loads(out.read_text())["rows"]
     # the puppet warp beats the untouched source on the real pairs
     assert rows["puppet"]["ssim"] > rows["source"]["ssim"]
