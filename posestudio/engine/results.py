@@ -16,8 +16,10 @@ class Request:
     """One generation. Images are uint8 HxWx3 RGB of any size; poses are in the
     source image's pixels; parsing maps are int HxW in ``label_set``.
 
-    ``preview=True`` puts the request on the live-preview channel: a newer
-    preview cancels older ones that have not started yet (latest wins)."""
+    ``preview=True`` puts the request on the live-preview channel named
+    ``channel`` (one per panel: "generator", "garment" …): a newer preview
+    cancels the older ones of the same channel that have not started yet
+    (latest wins), and leaves other channels' previews alone."""
 
     task: str = "pose"
     model: str = "puppet"
@@ -35,6 +37,7 @@ class Request:
     reference_landmarks: np.ndarray | None = None  # its 68 landmarks (68, 2), when known (face task)
     region: str | None = None
     preview: bool = False
+    channel: str = ""
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""

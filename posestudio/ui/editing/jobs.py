@@ -1,84 +1,88 @@
-"""What the editing panels share: one engine bridge (its own worker, so the
-pose generator's results and these never mix) and the helpers that build
-requests from the document and put results into named layers."""
+"""The editing panels' requests on the window's one engine: ``PanelJobs`` submits
+each panel's ``generate_requested`` through the pose generator's own bridge
+(one worker, one model cache), on the panel's preview channel, so a newer
+preview of one panel cancels only that panel's older ones. Results go back to
+the panel that asked (``apply_result``), with the engine's warnings and the
+edit's errors shown in that panel; the status bar names the model used.
+Also the helpers that read the document and reference people for the panels."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject
-
-from posestudio.core.layers import ResultLayer
-from posestudio.ui.workers import EngineBridge
+from PySide6.QtCore import QObject, Signal
 
 
-class EditingJobs(QObject):
-    """``submit(request, panel, callback, preview)``: the callback runs on the GUI
-    thread with the Result; failures go to the window's status bar / error box."""
+class PanelJobs(QObject):
+    """``status(str)``: a line for the status bar; ``failed(str)``: a full edit failed."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        gen = getattr(getattr(window, "generation", None), "bridge", None)
-        self.bridge = EngineBridge(getattr(gen, "device", "auto"), getattr(gen, "backend", "auto"), parent=self)
-        self.bridge.finished.connect(self._done)
-        self.bridge.failed.connect(self._failed)
-        self._callbacks: dict[int, object] = {}
-        self._errors: dict[int, object] = {}
+    status = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, session, bridge, parent=None):
+        super().__init__(parent)
+        self.session, self.bridge = session, bridge
+        bridge.finished.connect(self._done)
+        bridge.failed.connect(self._failed)
         self._serial = 0
-        self.latest: dict[str, int] = {}  # panel -> serial of its newest request (older previews are stale)
+        self._waiting: dict[int, tuple] = {}  # serial -> (panel, context, preview)
+        self.latest: dict[str, int] = {}  # channel -> serial of its newest request (older previews are stale)
 
-    def follow_preferences(self) -> None:
-        """Use the device/backend the window's generator uses (Preferences may have changed them)."""
-        gen = getattr(getattr(self.window, "generation", None), "bridge", None)
-        if gen is not None:
-            self.bridge.configure(gen.device, gen.backend)
+    def connect_panel(self, panel) -> None:
+        panel.generate_requested.connect(lambda req, context, p=panel: self.submit(p, req, context))
 
-    def engine(self):
-        self.follow_preferences()
-        return self.bridge.engine()
-
-    def submit(self, request, panel: str, callback, preview: bool = False, on_error=None):
-        """``on_error(message)``, when given, shows a failure in the panel itself."""
-        self.follow_preferences()
+    def submit(self, panel, request, context=None):
+        request.channel = panel.channel
+        if request.preview:  # the engine drops this channel's waiting previews; so do we
+            for serial in [s for s, (p, _c, pv) in self._waiting.items() if pv and p is panel]:
+                del self._waiting[serial]
         self._serial += 1
-        self._callbacks[self._serial] = callback
-        if on_error is not None:
-            self._errors[self._serial] = on_error
-        self.latest[panel] = self._serial
-        request.preview = preview
-        self.window.statusBar().showMessage(f"{panel}: generating…", 3000)
-        return self.bridge.submit(request, {"serial": self._serial, "panel": panel, "preview": preview,
-                                            "doc": id(self.window.session.doc)})
+        self._waiting[self._serial] = (panel, context, bool(request.preview))
+        self.latest[panel.channel] = self._serial
+        self.status.emit(f"{panel.title}: generating…")
+        return self.bridge.submit(request, {"panel": panel.channel, "serial": self._serial,
+                                            "preview": bool(request.preview), "doc": id(self.session.doc)})
 
     @property
     def pending(self) -> int:
-        return self.bridge.pending
+        return len(self._waiting)
+
+    def _take(self, meta):
+        """The (panel, context) a finished request belongs to, or None when it is not ours or stale."""
+        if "panel" not in meta:
+            return None  # the pose generator's
+        hit = self._waiting.pop(meta.get("serial"), None)
+        if hit is None or meta.get("doc") != id(self.session.doc):
+            return None
+        if meta.get("preview") and self.latest.get(meta["panel"]) != meta["serial"]:
+            return None  # a newer preview is on its way
+        return hit
 
     def _done(self, res, meta) -> None:
-        cb = self._callbacks.pop(meta["serial"], None)
-        self._errors.pop(meta["serial"], None)
-        if cb is None or meta.get("doc") != id(self.window.session.doc):
+        hit = self._take(meta)
+        if hit is None:
             return
-        if meta.get("preview") and self.latest.get(meta["panel"]) != meta["serial"]:
-            return  # a newer preview is on its way
-        warnings = list(getattr(res, "warnings", []) or [])
-        self.window.statusBar().showMessage(
-            f"{meta['panel']}: {getattr(res, 'model', '')} {float(getattr(res, 'seconds', 0)) * 1000:.0f} ms"
-            + (f" — {warnings[0]}" if warnings else ""), 6000)
-        cb(res)
+        panel, context, _ = hit
+        try:
+            panel.apply_result(res, context)
+        except ValueError as exc:
+            panel.show_message(f"{panel.title}: {exc}", warning=True)
+            self.status.emit(f"{panel.title}: {exc}")
+            return
+        panel.show_result_notes(res)
+        warnings = list(getattr(res, "errors", None) or []) + list(getattr(res, "warnings", None) or [])
+        self.status.emit(f"{panel.title}: {getattr(res, 'model', '')} ({getattr(res, 'backend', '')} on "
+                         f"{getattr(res, 'device', '')}), {float(getattr(res, 'seconds', 0)) * 1000:.0f} ms"
+                         + (f" — {warnings[0]}" if warnings else ""))
 
     def _failed(self, message: str, meta) -> None:
-        self._callbacks.pop(meta.get("serial"), None)
-        on_error = self._errors.pop(meta.get("serial"), None)
-        if on_error is not None:
-            on_error(message)
-        if meta.get("preview"):
-            self.window.statusBar().showMessage(f"{meta.get('panel')}: {message}", 6000)
-        else:
-            self.window.show_error(f"{meta.get('panel')} failed: {message}")
-
-    def shutdown(self) -> None:
-        self.bridge.shutdown()
+        hit = self._take(meta)
+        if hit is None:
+            return
+        panel, _context, preview = hit
+        panel.show_message(f"{panel.title} failed: {message}", warning=True)
+        self.status.emit(f"{panel.title} failed: {message}")
+        if not preview:
+            self.failed.emit(f"{panel.title} failed: {message}")
 
 
 def source_inputs(doc) -> dict:
@@ -90,37 +94,6 @@ def source_inputs(doc) -> dict:
     tp = target.poses[0].copy() if target is not None and target.poses else None
     sp = doc.source_pose() or tp
     return {"source_image": np.ascontiguousarray(image.data[..., :3]), "source_pose": sp, "target_pose": tp}
-
-
-def put_result(session, name: str, img: np.ndarray, res, above=None) -> ResultLayer:
-    """Put ``img`` into the result layer called ``name`` (made when missing, above the
-    picture/parsing layers). Like the pose generator's results this is no undo step
-    (a live preview must never wipe the redo history), but the document is modified."""
-    doc = session.doc
-    layer = next((l for l in doc.layers if isinstance(l, ResultLayer) and l.name == name), None)
-    img = np.ascontiguousarray(img)
-    if layer is None:
-        layer = ResultLayer(name, img, model=str(getattr(res, "model", "")), seconds=float(getattr(res, "seconds", 0)))
-        index = max((doc.layers.index(l) for l in doc.layers if l.kind in ("image", "parsing", "edge", "result")),
-                    default=-1) + 1
-        doc.layers.insert(index, layer)
-    else:
-        layer.data = img
-        layer.model, layer.seconds = str(getattr(res, "model", "")), float(getattr(res, "seconds", 0))
-        layer.data_changed(bbox=None)
-    session.mark_dirty()
-    return layer
-
-
-def put_full_size_result(window, name: str, res) -> ResultLayer | None:
-    """``put_result`` for a whole-canvas result: refused with a message when the
-    engine's image does not have the document's size."""
-    doc = window.session.doc
-    img = np.asarray(res.image)
-    if img.shape[:2] != (doc.height, doc.width):
-        window.show_error(f"result is {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
-        return None
-    return put_result(window.session, name, img, res)
 
 
 def select_layer(window, layer) -> None:
