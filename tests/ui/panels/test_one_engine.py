@@ -100,7 +100,7 @@ def test_face_warning_shows_in_the_face_panel_and_the_status_names_the_model(ewi
 def test_a_panel_works_without_a_window_and_says_why_it_cannot_edit(window, qtbot):
     """Panels only emit intent signals: one made from a bare session asks for a request
     (on its own channel) and shows what stops an edit in itself."""
-    from posestudio.ui.editing.attribute_panel import AttributePanel
+    from posestudio.ui.panels.attribute_panel import AttributePanel
 
     panel = AttributePanel(window.session)
     qtbot.addWidget(panel)

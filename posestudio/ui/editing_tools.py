@@ -20,13 +20,13 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
-from posestudio.ui.editing.attribute_panel import AttributePanel
-from posestudio.ui.editing.face_panel import FacePanel
-from posestudio.ui.editing.garment_panel import GarmentPanel
-from posestudio.ui.editing.jobs import PanelJobs, select_layer
-from posestudio.ui.editing.label_palette import LabelPalette
-from posestudio.ui.editing.parsing_tools import ParsingTools
-from posestudio.ui.editing.timeline_panel import TimelinePanel
+from posestudio.ui.canvas.parsing_tools import ParsingTools
+from posestudio.ui.panel_jobs import PanelJobs, select_layer
+from posestudio.ui.panels.attribute_panel import AttributePanel
+from posestudio.ui.panels.face_panel import FacePanel
+from posestudio.ui.panels.garment_panel import GarmentPanel
+from posestudio.ui.panels.label_palette import LabelPalette
+from posestudio.ui.panels.timeline_panel import TimelinePanel
 
 # name: (text, shortcut, tip); the shortcuts avoid every key the app's action table uses
 TOOL_SPECS = {
@@ -53,7 +53,7 @@ class EditingTools:
     render_dialog: object = None
 
     def open_render_dialog(self, window):
-        from posestudio.ui.editing.render_dialog import RenderDialog
+        from posestudio.ui.render_dialog import RenderDialog
 
         dlg = RenderDialog(window, self.jobs.bridge.engine)
         self.render_dialog = dlg
@@ -152,7 +152,7 @@ def install_editing_tools(window) -> None:
     actions["add_keyframe"] = _action(window, "Add &Keyframe Here", "Shift+K", "Store the pose at the playhead frame")
     actions["add_keyframe"].triggered.connect(timeline.add_key)
 
-    from posestudio.ui.editing import parsing_layers
+    from posestudio.ui import parsing_layers
 
     actions["new_parsing_layer"] = _action(window, "New &Empty Layer", "",
                                            "Add an all-background parsing layer to paint garments on")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QL
 
 from posestudio.core.edits import AddLayer, Compound, LayerProps, ReplaceData
 from posestudio.core.layers import ParsingLayer
-from posestudio.ui.editing.jobs import read_reference, source_inputs
+from posestudio.ui.panel_jobs import read_reference, source_inputs
 from posestudio.ui.panels.edit_panel import EditPanel
 from posestudio.ui.result_layers import put_result
 

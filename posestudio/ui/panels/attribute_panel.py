@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout
 
 from posestudio.core import labels
-from posestudio.ui.editing.jobs import read_reference, source_inputs
+from posestudio.ui.panel_jobs import read_reference, source_inputs
 from posestudio.ui.panels.edit_panel import EditPanel
 from posestudio.ui.result_layers import put_result
 
