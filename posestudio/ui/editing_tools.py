@@ -115,14 +115,15 @@ def install_editing_tools(window) -> None:
     if paint is not None:  # the app's simple brush and these tools take turns
         paint.toggled.connect(lambda on: on and tools.set_tool("none"))
 
-    palette = LabelPalette(window, tools, {n: actions["tool_" + n] for n in TOOL_SPECS})
+    palette = LabelPalette(window.session, tools, {n: actions["tool_" + n] for n in TOOL_SPECS}, window.paint_target)
+    palette.error.connect(window.show_error)
     garment = GarmentPanel(window.session, tools)
     attribute = AttributePanel(window.session)
     face = FacePanel(window.session, tools)
     for panel in (garment, attribute, face):
         jobs.connect_panel(panel)
         panel.layer_made.connect(lambda layer: select_layer(window, layer))
-    timeline = TimelinePanel(window)
+    timeline = TimelinePanel(window.session, window.playhead, window.scene)
     ed = EditingTools(tools, jobs, palette, garment, attribute, face, timeline, actions)
     window.editing = ed
 
