@@ -113,3 +113,18 @@ def test_a_panel_works_without_a_window_and_says_why_it_cannot_edit(window, qtbo
     panel.reference_pose = window.session.doc.pose_layer().poses[0].copy()
     panel.transfer()
     assert len(asked) == 1 and asked[0].task == "attribute" and asked[0].channel == "attribute"
+
+
+def test_a_failed_edit_shows_in_its_panel_and_the_window(ewindow, qtbot):
+    w, a = ewindow, ewindow.editing.attribute
+    a.model.addItem("no-such-model")
+    a.model.setCurrentText("no-such-model")
+    a.reference_image = w.session.doc.image_layer().data[..., :3].copy()
+    a.reference_parsing = w.session.doc.layers.first("parsing").data.copy()
+    a.reference_pose = w.session.doc.pose_layer().poses[0].copy()
+    a.transfer()
+    qtbot.waitUntil(lambda: "failed" in a.message.text(), timeout=60000)
+    assert "no-such-model" in a.message.text()
+    assert w.last_error and "Attribute failed" in w.last_error
+    assert named_result(w.session.doc, "Attribute result") is None
+    assert w.generator_panel.status.text() == ""
