@@ -21,7 +21,7 @@ from posestudio.core.formats import read_poses
 from posestudio.engine.backends.puppet import run_puppet
 from posestudio.engine.edit import face, parsing
 from posestudio.engine.results import Request
-from posestudio.ui.editing.face_panel import face_box
+from posestudio.ui.panels.face_panel import face_box
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "samples"
 REAL = "fashionWOMENBlouses_Shirtsid0000001502_1front.png"

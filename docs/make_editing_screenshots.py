@@ -33,7 +33,7 @@ def shot(w, rel):
 def main():
     app = QApplication.instance() or QApplication([])
     from posestudio.core import labels
-    from posestudio.ui.editing.install import install_editing_tools
+    from posestudio.ui.editing_tools import install_editing_tools
     from posestudio.ui.main_window import MainWindow
 
     w = MainWindow()

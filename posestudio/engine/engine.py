@@ -1,7 +1,8 @@
 """The engine: one worker thread that runs generation requests in order.
 
-Live previews share a latest-wins channel: submitting a preview cancels every
-older preview that has not started yet, so dragging a joint never queues up
+Live previews are latest-wins per channel (``Request.channel``, one per panel):
+submitting a preview cancels the older previews of its channel that have not
+started yet, so dragging a joint never queues up
 stale frames (napari's worker pattern). Batches (sequences) run with progress
 and a cancel flag. ``force_sync(True)`` runs submissions in the caller's
 thread, for tests. Torch is imported only when a trained model first runs.
@@ -47,7 +48,7 @@ class Engine:
 
     def submit(self, req: Request) -> Future:
         """Queue ``req``; the Future gives a :class:`Result` (or the error that stopped it).
-        A preview request cancels the previews still waiting before it."""
+        A preview request cancels the previews of its channel still waiting before it."""
         fut: Future = Future()
         if self._sync:
             self._execute(req, fut)
@@ -59,7 +60,7 @@ class Engine:
                 kept = collections.deque()
                 for item in self._queue:
                     old, f = item
-                    if isinstance(old, Request) and old.preview:
+                    if isinstance(old, Request) and old.preview and old.channel == req.channel:
                         f.cancel()
                     else:
                         kept.append(item)

@@ -16,8 +16,10 @@ class Request:
     """One generation. Images are uint8 HxWx3 RGB of any size; poses are in the
     source image's pixels; parsing maps are int HxW in ``label_set``.
 
-    ``preview=True`` puts the request on the live-preview channel: a newer
-    preview cancels older ones that have not started yet (latest wins)."""
+    ``preview=True`` puts the request on the live-preview channel named
+    ``channel`` (one per panel: "generator", "garment" …): a newer preview
+    cancels the older ones of the same channel that have not started yet
+    (latest wins), and leaves other channels' previews alone."""
 
     task: str = "pose"
     model: str = "puppet"
@@ -38,6 +40,7 @@ class Request:
     # the person's soft matte in the source picture (HxW float in [0, 1], from detection): where
     # the person is, for generators that take it; None when no detection ran
     source_matte: np.ndarray | None = None
+    channel: str = ""
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""

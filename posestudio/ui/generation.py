@@ -16,8 +16,9 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from posestudio.core.layers import IntermediateLayer, ResultLayer
+from posestudio.core.layers import IntermediateLayer
 from posestudio.ui.detection import source_matte
+from posestudio.ui.result_layers import GENERATOR_RESULT, SOURCE_KINDS, named_result, put_result
 from posestudio.ui.result_state import FrameResults
 from posestudio.ui.workers import EngineBridge
 
@@ -76,7 +77,7 @@ class GenerationController(QObject):
                        source_pose=source.copy(), target_pose=target.poses[0].copy(),
                        source_parsing=None if parsing_layer is None else parsing_layer.data.astype(np.int64),
                        label_set=getattr(parsing_layer, "label_set", "spt10"), preview=preview,
-                       source_matte=source_matte(doc))
+                       source_matte=source_matte(doc), channel="generator")
 
     def submit(self, preview: bool = False):
         try:
@@ -134,16 +135,18 @@ class GenerationController(QObject):
 
     # -- results (GUI thread) -------------------------------------------------------------------
     def _on_result(self, res, meta) -> None:
+        if "panel" in meta:
+            return  # an editing panel's result on the same engine: PanelJobs has it
         self._done(meta)
         if meta.get("doc") != id(self.session.doc):
             return  # a result for a document that was closed meanwhile
         self._submitted_at.pop(meta.get("serial"), None)
-        doc = self.session.doc
         img = np.asarray(res.image)
-        if img.shape[:2] != (doc.height, doc.width):
-            self.status.emit(f"Result has size {img.shape[1]}x{img.shape[0]}, expected {doc.width}x{doc.height}")
+        try:  # above the picture and its maps, below the skeletons and the edit results
+            put_result(self.session, GENERATOR_RESULT, img, res, over=SOURCE_KINDS)
+        except ValueError as exc:
+            self._tell(f"Generation failed: {exc}", warning=True)
             return
-        self._put_result(img, res)
         self.frames.stored(meta.get("frame", 0), meta.get("poses") or [], img, str(getattr(res, "model", "")))
         if self.panel.settings().get("intermediates"):
             for role, data in (getattr(res, "layers", None) or {}).items():
@@ -163,30 +166,13 @@ class GenerationController(QObject):
             self._running.discard(meta.get("serial"))
             self._set_busy()
 
-    def _put_result(self, img: np.ndarray, res) -> None:
-        doc = self.session.doc
-        layer = next((l for l in doc.layers if isinstance(l, ResultLayer)), None)
-        if layer is None:
-            layer = ResultLayer("Result", img, model=str(getattr(res, "model", "")),
-                                seconds=float(getattr(res, "seconds", 0)))
-            # above the image, below the skeletons. Not an undo step: with live preview on,
-            # a result landing after an undo must not wipe the redo history
-            index = max((doc.layers.index(l) for l in doc.layers if l.kind in ("image", "parsing", "edge")),
-                        default=-1) + 1
-            doc.layers.insert(index, layer)
-        else:
-            layer.data = np.ascontiguousarray(img)
-            layer.model, layer.seconds = str(getattr(res, "model", "")), float(getattr(res, "seconds", 0))
-            layer.data_changed(bbox=None)
-        self.session.mark_dirty()
-
     def _put_intermediate(self, role: str, data: np.ndarray) -> None:
         doc = self.session.doc
         if data.shape[:2] != (doc.height, doc.width):
             return
         layer = next((l for l in doc.layers if isinstance(l, IntermediateLayer) and l.role == role), None)
         if layer is None:
-            result = next((l for l in doc.layers if isinstance(l, ResultLayer)), None)
+            result = named_result(doc, GENERATOR_RESULT)
             index = doc.layers.index(result) if result is not None else len(doc.layers)
             layer = IntermediateLayer(INTERMEDIATE_TITLES.get(role, role.title()), data, role=role, visible=False)
             doc.layers.insert(index, layer)
@@ -195,6 +181,8 @@ class GenerationController(QObject):
             layer.data_changed(bbox=None)
 
     def _on_failed(self, message: str, meta) -> None:
+        if "panel" in meta:
+            return
         self._done(meta)
         self._tell(f"Generation failed: {message}", warning=True)
         if not meta.get("preview"):

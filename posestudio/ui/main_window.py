@@ -73,7 +73,7 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
     def _install_editing(self) -> None:
         """The garment/attribute/face editing tools and the timeline (their own package)."""
         try:
-            from posestudio.ui.editing.install import install_editing_tools
+            from posestudio.ui.editing_tools import install_editing_tools
         except ImportError as exc:  # the window works without them
             self.statusBar().showMessage(f"Editing tools unavailable: {exc}", 5000)
             return

@@ -16,7 +16,10 @@ MAX_FRAMES = 240  # cached pictures kept (a 512x512 RGB frame is 0.75 MB)
 
 
 def result_layer(doc) -> ResultLayer | None:
-    return next((layer for layer in doc.layers if isinstance(layer, ResultLayer)), None)
+    """The pose generator's result (the editing panels' results have names of their own)."""
+    from posestudio.ui.result_layers import GENERATOR_RESULT, named_result
+
+    return named_result(doc, GENERATOR_RESULT)
 
 
 def set_stale(layer: ResultLayer, stale: bool) -> None:

@@ -58,7 +58,7 @@ def drag(qtbot, view, start, end, steps: int = 6, modifier=None):
 @pytest.fixture
 def editing_window(window):
     """The window with its editing tools (timeline, render dialog …) installed, as after its first show."""
-    from posestudio.ui.editing.install import install_editing_tools
+    from posestudio.ui.editing_tools import install_editing_tools
 
     install_editing_tools(window)
     yield window

@@ -5,7 +5,11 @@ the render dialog, and their menu entries and shortcuts.
 The window only composes: ``install_editing_tools(window)`` is the one call it
 makes; everything here uses the window's public attributes (``session``,
 ``view``, ``scene``, ``docks``, ``actions``, ``layers_panel``, ``paint_target``,
-``show_error``) and keeps its own objects on ``window.editing``.
+``show_error``, ``generation``) and keeps its own objects on ``window.editing``.
+The garment, attribute and face panels only emit intent signals; they are
+wired here: their requests run on the generator's one engine (``PanelJobs``),
+their new layers become the current layer, a failed edit shows in the window's
+error line as well as in the panel.
 """
 
 from __future__ import annotations
@@ -16,13 +20,13 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
-from posestudio.ui.editing.attribute_panel import AttributePanel
-from posestudio.ui.editing.face_panel import FacePanel
-from posestudio.ui.editing.garment_panel import GarmentPanel
-from posestudio.ui.editing.jobs import EditingJobs
-from posestudio.ui.editing.label_palette import LabelPalette
-from posestudio.ui.editing.parsing_tools import ParsingTools
-from posestudio.ui.editing.timeline_panel import TimelinePanel
+from posestudio.ui.canvas.parsing_tools import ParsingTools
+from posestudio.ui.panel_jobs import PanelJobs, select_layer
+from posestudio.ui.panels.attribute_panel import AttributePanel
+from posestudio.ui.panels.face_panel import FacePanel
+from posestudio.ui.panels.garment_panel import GarmentPanel
+from posestudio.ui.panels.label_palette import LabelPalette
+from posestudio.ui.panels.timeline_panel import TimelinePanel
 
 # name: (text, shortcut, tip); the shortcuts avoid every key the app's action table uses
 TOOL_SPECS = {
@@ -38,7 +42,7 @@ TOOL_SPECS = {
 @dataclass
 class EditingTools:
     tools: ParsingTools
-    jobs: EditingJobs
+    jobs: PanelJobs
     palette: LabelPalette
     garment: GarmentPanel
     attribute: AttributePanel
@@ -49,9 +53,9 @@ class EditingTools:
     render_dialog: object = None
 
     def open_render_dialog(self, window):
-        from posestudio.ui.editing.render_dialog import RenderDialog
+        from posestudio.ui.render_dialog import RenderDialog
 
-        dlg = RenderDialog(window, self.jobs.engine)
+        dlg = RenderDialog(window, self.jobs.bridge.engine)
         self.render_dialog = dlg
         dlg.show()
         return dlg
@@ -61,7 +65,6 @@ class EditingTools:
         if self.render_dialog is not None:
             self.render_dialog.cancel_event.set()
             self.render_dialog.wait(30)
-        self.jobs.shutdown()
 
 
 def _action(window, text: str, shortcut: str, tip: str, checkable: bool = False) -> QAction:
@@ -96,7 +99,9 @@ def install_editing_tools(window) -> None:
     if getattr(window, "editing", None) is not None:
         return
     tools = ParsingTools(window)
-    jobs = EditingJobs(window)
+    jobs = PanelJobs(window.session, window.generation.bridge, parent=window)
+    jobs.status.connect(lambda m: window.statusBar().showMessage(m, 6000))
+    jobs.failed.connect(window.show_error)
     actions: dict[str, QAction] = {}
     group = QActionGroup(window)
     group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
@@ -110,11 +115,15 @@ def install_editing_tools(window) -> None:
     if paint is not None:  # the app's simple brush and these tools take turns
         paint.toggled.connect(lambda on: on and tools.set_tool("none"))
 
-    palette = LabelPalette(window, tools, {n: actions["tool_" + n] for n in TOOL_SPECS})
-    garment = GarmentPanel(window, jobs, tools)
-    attribute = AttributePanel(window, jobs)
-    face = FacePanel(window, jobs, tools)
-    timeline = TimelinePanel(window)
+    palette = LabelPalette(window.session, tools, {n: actions["tool_" + n] for n in TOOL_SPECS}, window.paint_target)
+    palette.error.connect(window.show_error)
+    garment = GarmentPanel(window.session, tools)
+    attribute = AttributePanel(window.session)
+    face = FacePanel(window.session, tools)
+    for panel in (garment, attribute, face):
+        jobs.connect_panel(panel)
+        panel.layer_made.connect(lambda layer: select_layer(window, layer))
+    timeline = TimelinePanel(window.session, window.playhead, window.scene)
     ed = EditingTools(tools, jobs, palette, garment, attribute, face, timeline, actions)
     window.editing = ed
 
@@ -144,7 +153,7 @@ def install_editing_tools(window) -> None:
     actions["add_keyframe"] = _action(window, "Add &Keyframe Here", "Shift+K", "Store the pose at the playhead frame")
     actions["add_keyframe"].triggered.connect(timeline.add_key)
 
-    from posestudio.ui.editing import parsing_layers
+    from posestudio.ui import parsing_layers
 
     actions["new_parsing_layer"] = _action(window, "New &Empty Layer", "",
                                            "Add an all-background parsing layer to paint garments on")

@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 
 from posestudio.core import labels, parsing_ops
 from tests.ui.conftest import drag
-from tests.ui.editing.conftest import image_point
+from tests.ui.panels.conftest import image_point
 
 
 def parsing(window):

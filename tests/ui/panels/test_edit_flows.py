@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from posestudio.core import labels
-from posestudio.ui.editing.jobs import put_result
+from posestudio.ui.result_layers import put_result
 
 LS = labels.get("spt10")
 

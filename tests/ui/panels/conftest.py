@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def ewindow(window):
-    from posestudio.ui.editing.install import install_editing_tools
+    from posestudio.ui.editing_tools import install_editing_tools
 
     install_editing_tools(window)
     window.session.doc.layers.first("parsing").visible = True  # the sample keeps it hidden

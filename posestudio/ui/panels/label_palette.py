@@ -9,7 +9,7 @@ Conversion and mirroring are undoable records (``parsing_ops.ConvertLabelSet``,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,9 +42,14 @@ def swatch(rgb, size: int = 14) -> QIcon:
 
 
 class LabelPalette(QWidget):
-    def __init__(self, window, tools, tool_actions: dict):
+    """``paint_target()`` gives the parsing layer the tools paint; ``error(str)`` is
+    what a refused command says (the window shows it)."""
+
+    error = Signal(str)
+
+    def __init__(self, session, tools, tool_actions: dict, paint_target):
         super().__init__()
-        self.window, self.tools = window, tools
+        self.session, self.tools, self.paint_target = session, tools, paint_target
         self._opacity_start: float | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -119,7 +124,7 @@ class LabelPalette(QWidget):
 
     # -- follow the document ----------------------------------------------------------------
     def layer(self):
-        return self.window.paint_target()
+        return self.paint_target()
 
     def refresh(self) -> None:
         layer = self.layer()
@@ -175,12 +180,12 @@ class LabelPalette(QWidget):
         """Mirror the parsing layer left-right with left/right labels swapped (one undo step)."""
         layer = self.layer()
         if layer is None:
-            self.window.show_error("no parsing layer to mirror")
+            self.error.emit("no parsing layer to mirror")
             return False
-        if not self.window.session.doc.layers.is_shown(layer):  # as every parsing tool refuses it
-            self.window.show_error(f"layer {layer.name!r} is hidden; show it to mirror its labels")
+        if not self.session.doc.layers.is_shown(layer):  # as every parsing tool refuses it
+            self.error.emit(f"layer {layer.name!r} is hidden; show it to mirror its labels")
             return False
-        return self.window.session.push(parsing_ops.mirror_labels(layer))
+        return self.session.push(parsing_ops.mirror_labels(layer))
 
     def convert(self, label_set: str) -> bool:
         layer = self.layer()
@@ -189,9 +194,9 @@ class LabelPalette(QWidget):
         try:
             edit = parsing_ops.ConvertLabelSet(layer, label_set)
         except Exception as exc:  # InputError: a map with labels outside its set
-            self.window.show_error(str(exc))
+            self.error.emit(str(exc))
             return False
-        ok = self.window.session.push(edit)
+        ok = self.session.push(edit)
         self.refresh()
         return ok
 
@@ -204,11 +209,11 @@ class LabelPalette(QWidget):
         if layer is None:
             return
         if self._opacity_start is None:  # keyboard / click on the groove: one step each
-            self.window.session.push(LayerProps.make(layer, opacity=v / 100))
+            self.session.push(LayerProps.make(layer, opacity=v / 100))
         else:
             layer.opacity = v / 100
 
     def _opacity_released(self) -> None:
         layer, start, self._opacity_start = self.layer(), self._opacity_start, None
         if layer is not None and start is not None and start != layer.opacity:
-            self.window.session.push(LayerProps(layer.id, {"opacity": (start, layer.opacity)}), True)
+            self.session.push(LayerProps(layer.id, {"opacity": (start, layer.opacity)}), True)

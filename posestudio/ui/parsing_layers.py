@@ -7,7 +7,7 @@ import numpy as np
 
 from posestudio.core.edits import AddLayer
 from posestudio.core.layers import ParsingLayer
-from posestudio.ui.editing.jobs import select_layer
+from posestudio.ui.panel_jobs import select_layer
 
 
 def _add(window, name: str, data: np.ndarray, text: str):

@@ -12,29 +12,24 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout
 
 from posestudio.core.edits import AddLayer, Compound, LayerProps, ReplaceData
 from posestudio.core.layers import ParsingLayer
-from posestudio.ui.editing.jobs import put_full_size_result, read_reference, select_layer, source_inputs
+from posestudio.ui.panel_jobs import read_reference, source_inputs
+from posestudio.ui.panels.edit_panel import EditPanel
+from posestudio.ui.result_layers import put_result
 
 TARGET_NAME = "Target parsing"
 RESULT_NAME = "Garment result"
 
 
-class GarmentPanel(QWidget):
-    def __init__(self, window, jobs, tools):
-        super().__init__()
-        self.window, self.jobs, self.tools = window, jobs, tools
+class GarmentPanel(EditPanel):
+    channel, title = "garment", "Garment"
+
+    def __init__(self, session, tools):
+        super().__init__(session)
+        self.tools = tools
         self.reference_image: np.ndarray | None = None
         self.reference_parsing: np.ndarray | None = None
         lay = QVBoxLayout(self)
@@ -56,11 +51,7 @@ class GarmentPanel(QWidget):
         self.reference_label = QLabel("No reference: textures come from this picture")
         self.reference_label.setWordWrap(True)
         lay.addWidget(self.reference_label)
-        self.message = QLabel("")  # what stops an edit (a label nobody shows) is said here, in the panel
-        self.message.setObjectName("garment_message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c0392b")
-        lay.addWidget(self.message)
+        lay.addWidget(self.message)  # what stops an edit (a label nobody shows) and the engine's warnings
         self.generate_button = QPushButton("3. Generate appearance")
         self.generate_button.clicked.connect(lambda: self.generate(preview=False))
         lay.addWidget(self.generate_button)
@@ -75,36 +66,41 @@ class GarmentPanel(QWidget):
 
     # -- layers ----------------------------------------------------------------------------------
     def target_layer(self) -> ParsingLayer | None:
-        return next((l for l in self.window.session.doc.layers.of_kind("parsing") if l.name == TARGET_NAME), None)
+        return next((l for l in self.session.doc.layers.of_kind("parsing") if l.name == TARGET_NAME), None)
 
     def source_parsing_layer(self) -> ParsingLayer | None:
-        return next((l for l in self.window.session.doc.layers.of_kind("parsing") if l.name != TARGET_NAME), None)
+        return next((l for l in self.session.doc.layers.of_kind("parsing") if l.name != TARGET_NAME), None)
 
     # -- step 1 ----------------------------------------------------------------------------------
     def predict(self):
         from posestudio.engine import Request
 
-        doc = self.window.session.doc
+        doc = self.session.doc
         src = self.source_parsing_layer()
         try:
             inputs = source_inputs(doc)
             if inputs["target_pose"] is None:
                 raise ValueError("the document has no target pose")
         except ValueError as exc:
-            self.window.show_error(f"cannot predict the parsing: {exc}")
+            self.show_message(f"Cannot predict the parsing: {exc}", warning=True)
             return None
         req = Request(task="parsing", model=self.model.currentText(), **inputs,
                       source_parsing=None if src is None else src.data.astype(np.int64),
                       label_set=getattr(src, "label_set", "spt10"))
-        return self.jobs.submit(req, "Predict parsing", lambda res: self._predicted(res, req.label_set))
+        return self.request(req, ("predict", req.label_set))
+
+    def apply_result(self, res, context) -> None:
+        if context[0] == "predict":
+            self._predicted(res, context[1])
+        else:
+            put_result(self.session, RESULT_NAME, res.image, res)
 
     def _predicted(self, res, label_set: str) -> None:
         parsing = (getattr(res, "layers", None) or {}).get("parsing")
         if parsing is None:
-            self.window.show_error("the model returned no parsing map: import a source parsing map first")
-            return
+            raise ValueError("the model returned no parsing map: import a source parsing map first")
         parsing = np.asarray(parsing).astype(np.uint8)
-        doc = self.window.session.doc
+        doc = self.session.doc
         layer = self.target_layer()
         if layer is None:
             layer = ParsingLayer(TARGET_NAME, parsing, label_set=label_set, opacity=0.6)
@@ -113,10 +109,10 @@ class GarmentPanel(QWidget):
             parts = [AddLayer(layer, index)]
             if src is not None and src.visible:  # the source map stays, hidden: the artist paints the target
                 parts.append(LayerProps.make(src, visible=False))
-            self.window.session.push(Compound(parts, "Predict target parsing"))
+            self.session.push(Compound(parts, "Predict target parsing"))
         else:
-            self.window.session.push(ReplaceData(layer.id, layer.data.copy(), parsing, "Predict target parsing"))
-        select_layer(self.window, layer)
+            self.session.push(ReplaceData(layer.id, layer.data.copy(), parsing, "Predict target parsing"))
+        self.layer_made.emit(layer)
 
     # -- reference -------------------------------------------------------------------------------
     def choose_reference(self) -> None:
@@ -131,8 +127,9 @@ class GarmentPanel(QWidget):
         try:
             self.reference_image, self.reference_parsing, text = read_reference(image_path, parsing_path)
         except InputError as exc:
-            self.window.show_error(str(exc))
+            self.show_message(str(exc), warning=True)
             return False
+        self.show_message("")
         self.reference_label.setText(text)
         return True
 
@@ -143,23 +140,19 @@ class GarmentPanel(QWidget):
         target = self.target_layer()
         if target is None:
             if not preview:
-                self.window.show_error("predict the target parsing first (step 1)")
+                self.show_message("Predict the target parsing first (step 1)", warning=True)
             return None
         src = self.source_parsing_layer()
         try:
-            inputs = source_inputs(self.window.session.doc)
+            inputs = source_inputs(self.session.doc)
         except ValueError as exc:
-            self.window.show_error(f"cannot generate: {exc}")
+            self.show_message(f"Cannot generate: {exc}", warning=True)
             return None
         req = Request(task="garment", model=self.model.currentText(), **inputs,
                       source_parsing=None if src is None else src.data.astype(np.int64),
                       target_parsing=target.data.astype(np.int64), label_set=target.label_set,
                       reference_image=self.reference_image, reference_parsing=self.reference_parsing)
-        return self.jobs.submit(req, "Garment", self._generated, preview=preview, on_error=self.message.setText)
-
-    def _generated(self, res) -> None:
-        self.message.setText("\n".join(getattr(res, "errors", []) or []))
-        put_full_size_result(self.window, RESULT_NAME, res)
+        return self.request(req, ("garment",), preview=preview)
 
     def _stroke_finished(self, layer_id: str) -> None:
         target = self.target_layer()

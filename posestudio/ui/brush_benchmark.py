@@ -6,7 +6,7 @@ disc into the stroke mask, the label written into the layer, the dirty
 rectangle of the layer's pixmap redrawn) + the canvas repainting that dirty
 region (``processEvents`` runs the pending paint). Writes JSON.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m posestudio.ui.editing.benchmark --out bench_brush.json
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m posestudio.ui.brush_benchmark --out bench_brush.json
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def run(size: int = 1024, moves: int = 200, brush: int = 24, zoom: float | None 
     import posestudio.ui  # noqa: F401
     from posestudio.core.document import Document
     from posestudio.core.layers import ParsingLayer
-    from posestudio.ui.editing.install import install_editing_tools
+    from posestudio.ui.editing_tools import install_editing_tools
     from posestudio.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from posestudio.core import skeleton
 from posestudio.core.edits import AddLayer, ReplaceData
 from posestudio.core.layers import EdgeLayer
-from posestudio.ui.editing.jobs import put_result, select_layer
+from posestudio.ui.panels.edit_panel import EditPanel
+from posestudio.ui.result_layers import put_result
 
 EDGE_NAME = "Face edges"
 RESULT_NAME = "Face result"
@@ -68,10 +68,12 @@ def current_picture(doc) -> np.ndarray:
     return doc.image_layer().data
 
 
-class FacePanel(QWidget):
-    def __init__(self, window, jobs, tools):
-        super().__init__()
-        self.window, self.jobs, self.tools = window, jobs, tools
+class FacePanel(EditPanel):
+    channel, title = "face", "Face"
+
+    def __init__(self, session, tools):
+        super().__init__(session)
+        self.tools = tools
         self.reference: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None
         self.start_edges: np.ndarray | None = None  # the sketch as made: the photo's own face shape
@@ -107,37 +109,38 @@ class FacePanel(QWidget):
         lay.addWidget(self.colorize_button)
         self.live = QCheckBox("Live preview after each stroke")
         lay.addWidget(self.live)
+        lay.addWidget(self.message)  # the engine's warnings (a face too small to read …)
         lay.addStretch(1)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(lambda: self.colorize(preview=True))
         tools.stroke_finished.connect(self._stroke_finished)
-        window.session.document_replaced.connect(lambda _doc: setattr(self, "box", None))
-        window.session.document_replaced.connect(lambda _doc: setattr(self, "start_edges", None))
+        session.document_replaced.connect(lambda _doc: setattr(self, "box", None))
+        session.document_replaced.connect(lambda _doc: setattr(self, "start_edges", None))
 
     def edge_layer(self) -> EdgeLayer | None:
-        return next((l for l in self.window.session.doc.layers.of_kind("edge") if l.name == EDGE_NAME), None)
+        return next((l for l in self.session.doc.layers.of_kind("edge") if l.name == EDGE_NAME), None)
 
     def _follow_tool(self) -> None:
         self.pen.setChecked(self.tools.tool == "edge_pen")
         self.eraser.setChecked(self.tools.tool == "edge_eraser")
 
     def current_pose(self):
-        doc = self.window.session.doc
+        doc = self.session.doc
         target = doc.pose_layer()
         return target.poses[0] if target is not None and target.poses else doc.source_pose()
 
     def current_box(self):
-        doc = self.window.session.doc
+        doc = self.session.doc
         return face_box(self.current_pose(), doc.width, doc.height)
 
     def make_layer(self) -> bool:
-        doc = self.window.session.doc
+        doc = self.session.doc
         box = self.current_box()
         image = doc.image_layer()
         if box is None or image is None:
-            self.window.show_error("a face layer needs a picture and visible head joints")
+            self.show_message("A face layer needs a picture and visible head joints", warning=True)
             return False
         self.box = box
         x0, y0, x1, y1 = box
@@ -153,10 +156,10 @@ class FacePanel(QWidget):
         layer = self.edge_layer()
         if layer is None:
             layer = EdgeLayer(EDGE_NAME, edges)
-            ok = self.window.session.push(AddLayer(layer, len(doc.layers), "Face edge layer"))
+            ok = self.session.push(AddLayer(layer, len(doc.layers), "Face edge layer"))
         else:
-            ok = self.window.session.push(ReplaceData(layer.id, layer.data.copy(), edges, "Face edges from picture"))
-        select_layer(self.window, layer)
+            ok = self.session.push(ReplaceData(layer.id, layer.data.copy(), edges, "Face edges from picture"))
+        self.layer_made.emit(layer)
         return ok
 
     def choose_reference(self) -> None:
@@ -171,19 +174,20 @@ class FacePanel(QWidget):
         try:
             self.reference = np.ascontiguousarray(project.read_image(path)[..., :3])
         except InputError as exc:
-            self.window.show_error(str(exc))
+            self.show_message(str(exc), warning=True)
             return False
+        self.show_message("")
         self.reference_label.setText(f"Reference face: {path}")
         return True
 
     def colorize(self, preview: bool = False):
         from posestudio.engine import Request
 
-        doc = self.window.session.doc
+        doc = self.session.doc
         layer, image = self.edge_layer(), doc.image_layer()
         if layer is None or image is None:
             if not preview:
-                self.window.show_error("make a face layer first")
+                self.show_message("Make a face layer first", warning=True)
             return None
         box = self.box or self.current_box()
         if box is None:
@@ -198,16 +202,17 @@ class FacePanel(QWidget):
                       reference_image=self.reference if self.reference is not None else crop, label_set="face8",
                       reference_edges=np.ascontiguousarray(self.start_edges[y0:y1, x0:x1]) if own else None,
                       reference_landmarks=self.start_landmarks if own else None)
-        return self.jobs.submit(req, "Face", lambda res: self._paste(res, box, base), preview=preview)
+        return self.request(req, (box, base), preview=preview)
 
-    def _paste(self, res, box, picture) -> None:
+    def apply_result(self, res, context) -> None:
+        box, picture = context
         x0, y0, x1, y1 = box
         face = np.asarray(res.image)[..., :3]
         if face.shape[:2] != (y1 - y0, x1 - x0):
             face = cv2.resize(face, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
         out = np.ascontiguousarray(picture[..., :3]).copy()
         out[y0:y1, x0:x1] = face
-        put_result(self.window.session, RESULT_NAME, out, res)
+        put_result(self.session, RESULT_NAME, out, res)
 
     def _stroke_finished(self, layer_id: str) -> None:
         layer = self.edge_layer()

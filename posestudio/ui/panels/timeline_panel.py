@@ -140,10 +140,10 @@ class FrameRuler(QWidget):
 class TimelinePanel(QWidget):
     frame_changed = Signal(int)
 
-    def __init__(self, window):
+    def __init__(self, session, playhead, scene):
+        """``scene``: the canvas scene the onion skin is drawn on."""
         super().__init__()
-        self.window = window
-        self.playhead = window.playhead
+        self.session, self.playhead, self.scene = session, playhead, scene
         self.clipboard = None
         self._tick = 0
         self._onion: list[QGraphicsPathItem] = []
@@ -218,7 +218,7 @@ class TimelinePanel(QWidget):
         self.buttons["Discard"].clicked.connect(self.playhead.discard)
         self.auto_key.toggled.connect(self.playhead.set_auto_key)
         self.playhead.changed.connect(self.refresh)
-        window.session.undo.indexChanged.connect(lambda _i: self.refresh())
+        session.undo.indexChanged.connect(lambda _i: self.refresh())
         self.buttons["Copy"].clicked.connect(self.copy_key)
         self.buttons["Paste"].clicked.connect(self.paste_key)
         self.buttons["Mirror"].clicked.connect(self.mirror_key)
@@ -228,9 +228,9 @@ class TimelinePanel(QWidget):
         self.loop.activated.connect(lambda i: self._setting("loop", self.loop.itemText(i)))
         self.onion.toggled.connect(lambda _on: self.update_onion())
         self.onion_opacity.valueChanged.connect(lambda _v: self.update_onion())
-        window.session.document_replaced.connect(self.set_document)
+        session.document_replaced.connect(self.set_document)
         self._doc = None
-        self.set_document(window.session.doc)
+        self.set_document(session.doc)
 
     # -- document --------------------------------------------------------------------------------
     @property
@@ -239,7 +239,7 @@ class TimelinePanel(QWidget):
 
     @property
     def doc(self):
-        return self.window.session.doc
+        return self.session.doc
 
     def timeline(self):
         return kf.timeline_of(self.doc)
@@ -329,7 +329,7 @@ class TimelinePanel(QWidget):
 
     # -- keyframe commands -----------------------------------------------------------------------
     def _push(self, edit) -> bool:
-        return self.window.session.push(edit)
+        return self.session.push(edit)
 
     def add_key(self) -> bool:
         return self.playhead.key()
@@ -387,7 +387,7 @@ class TimelinePanel(QWidget):
 
     # -- onion skin ------------------------------------------------------------------------------
     def update_onion(self) -> None:
-        scene = self.window.scene
+        scene = self.scene
         for item in self._onion:
             try:
                 scene.removeItem(item)

@@ -7,18 +7,21 @@ result goes into the "Attribute result" layer."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout
 
 from posestudio.core import labels
-from posestudio.ui.editing.jobs import put_full_size_result, read_reference, source_inputs
+from posestudio.ui.panel_jobs import read_reference, source_inputs
+from posestudio.ui.panels.edit_panel import EditPanel
+from posestudio.ui.result_layers import put_result
 
 RESULT_NAME = "Attribute result"
 
 
-class AttributePanel(QWidget):
-    def __init__(self, window, jobs):
-        super().__init__()
-        self.window, self.jobs = window, jobs
+class AttributePanel(EditPanel):
+    channel, title = "attribute", "Attribute"
+
+    def __init__(self, session):
+        super().__init__(session)
         self.reference_image: np.ndarray | None = None
         self.reference_parsing: np.ndarray | None = None
         self.reference_pose = None
@@ -40,15 +43,12 @@ class AttributePanel(QWidget):
         self.transfer_button = QPushButton("Transfer attribute")
         self.transfer_button.clicked.connect(self.transfer)
         lay.addWidget(self.transfer_button)
-        self.message = QLabel("")  # why a transfer cannot be done, in the panel itself
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c0392b")
-        lay.addWidget(self.message)
+        lay.addWidget(self.message)  # why a transfer cannot be done, and the engine's warnings
         lay.addStretch(1)
         self.refresh()
 
     def parsing_layer(self):
-        return next(iter(self.window.session.doc.layers.of_kind("parsing")), None)
+        return next(iter(self.session.doc.layers.of_kind("parsing")), None)
 
     def refresh(self) -> None:
         layer = self.parsing_layer()
@@ -76,8 +76,9 @@ class AttributePanel(QWidget):
                 image_path, parsing_path, getattr(layer, "label_set", "spt10"))
             self.reference_pose = reference_pose(image_path, pose_path)
         except InputError as exc:
-            self.window.show_error(str(exc))
+            self.show_message(str(exc), warning=True)
             return False
+        self.show_message("")
         self.reference_label.setText(text)
         return True
 
@@ -86,25 +87,24 @@ class AttributePanel(QWidget):
 
         layer = self.parsing_layer()
         if layer is None:
-            self.window.show_error("attribute editing needs the picture's parsing map: import one first")
+            self.show_message("Attribute editing needs the picture's parsing map: import one first", warning=True)
             return None
         if self.reference_image is None:
-            self.window.show_error("choose a reference person first")
+            self.show_message("Choose a reference person first", warning=True)
             return None
         try:
-            inputs = source_inputs(self.window.session.doc)
+            inputs = source_inputs(self.session.doc)
         except ValueError as exc:
-            self.window.show_error(f"cannot transfer: {exc}")
+            self.show_message(f"Cannot transfer: {exc}", warning=True)
             return None
         req = Request(task="attribute", model=self.model.currentText(), **inputs,
                       source_parsing=layer.data.astype(np.int64), label_set=layer.label_set,
                       reference_image=self.reference_image, reference_parsing=self.reference_parsing,
                       region=self.region.currentText(), reference_pose=self.reference_pose)
-        return self.jobs.submit(req, "Attribute", self._done, on_error=self.message.setText)
+        return self.request(req)
 
-    def _done(self, res) -> None:
-        self.message.setText("")
-        put_full_size_result(self.window, RESULT_NAME, res)
+    def apply_result(self, res, context) -> None:
+        put_result(self.session, RESULT_NAME, res.image, res)
 
 
 def reference_pose(image_path, pose_path=None):
