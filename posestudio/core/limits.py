@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def regular_file(path: str | Path, what: str = "file") -> os.stat_result:
     except PermissionError:
         raise InputError("permission denied", path) from None
     except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or type(exc).__name__})", path) from None
+        raise InputError(f"cannot be read: {describe(exc)}", path) from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"is a folder, not a {what}", path)
     if not stat.S_ISREG(st.st_mode):
@@ -117,7 +117,7 @@ def read_bytes(path: str | Path, name: str = "file_bytes", what: str = "file") -
     except PermissionError:
         raise InputError("permission denied", path) from None
     except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or type(exc).__name__})", path) from None
+        raise InputError(f"cannot be read: {describe(exc)}", path) from None
     if len(data) > cap:
         raise refuse(name, len(data), f"{what} is over {cap:,} bytes", path)
     return data
@@ -156,7 +156,7 @@ def image_header_size(data: bytes, path: str | Path | None, what: str = "image")
         count = f"{int(m.group(1)):,} pixels" if m else "a decompression bomb"
         raise refuse("pixels", 0, f"{what} is too large ({count})", path) from None
     except Exception as exc:  # PIL raises many types for a broken header
-        raise InputError(f"not a readable image ({type(exc).__name__})", path) from None
+        raise InputError(f"not a readable image: {describe(exc)}", path) from None
     check_image_size(w, h, path, what)
     return w, h
 

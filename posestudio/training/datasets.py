@@ -35,7 +35,7 @@ from torch.utils.data import Dataset
 from posestudio.core import labels
 from posestudio.core.formats import csv_keypoints, label_png, read_poses
 from posestudio.core.pose import Pose, body_mask, heatmaps
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 DEEPFASHION_SIZE = (256, 176)
@@ -97,7 +97,7 @@ def read_image(path: str | Path) -> np.ndarray:
     except FileNotFoundError:
         raise InputError("no such image", path) from None
     except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"not a readable image ({exc.__class__.__name__})", path) from None
+        raise InputError(f"not a readable image: {describe(exc)}", path) from None
 
 
 def image_tensor(image: np.ndarray) -> torch.Tensor:
@@ -351,7 +351,7 @@ class FaceEdgeFolder(Dataset):
             with Image.open(self.edges[i]) as im:
                 edges = np.asarray(im.convert("L"))
         except (UnidentifiedImageError, OSError) as exc:
-            raise InputError(f"not a readable edge map ({exc.__class__.__name__})", self.edges[i]) from None
+            raise InputError(f"not a readable edge map: {describe(exc)}", self.edges[i]) from None
         edges = fit_image(edges, self.size)
         out = {
             "edges": torch.from_numpy(edges[None].astype(np.float32) / 255.0),

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from posestudio.core.pose import Pose
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 COLUMNS = slice(40, 216)  # the centre 176 columns of the 256-wide photos, as the papers score
 FACE_JOINTS = (0, 14, 15)  # nose, eyes: a visible one means the person faces the camera
@@ -55,7 +55,7 @@ def _image(folder: Path, name: str) -> np.ndarray:
     try:
         return np.asarray(Image.open(folder / "images" / name).convert("RGB"))
     except OSError as exc:
-        raise InputError(f"cannot read the photo ({exc.__class__.__name__})", folder / "images" / name) from None
+        raise InputError(f"cannot read the photo: {describe(exc)}", folder / "images" / name) from None
 
 
 def faces_camera(pose: Pose) -> bool:

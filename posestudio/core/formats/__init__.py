@@ -12,7 +12,7 @@ from pathlib import Path
 
 from posestudio.core import limits
 from posestudio.core.formats.poseset import PoseSet
-from posestudio.errors import InputError
+from posestudio.errors import InputError, describe
 
 __all__ = ["PoseSet", "read_poses", "write_poses", "detect_format"]
 
@@ -69,8 +69,8 @@ def read_poses(path: str | Path, name: str | None = None, fmt: str | None = None
             raise
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
             # a JSON value of the wrong type somewhere deep (a string for a number, a list for an object)
-            raise InputError(f"{fmt} pose file has a value of the wrong type ({type(exc).__name__}: "
-                             f"{' '.join(str(exc).split())[:80]})", path) from None
+            raise InputError(f"{fmt} pose file has a value of the wrong type: {describe(exc)[:100]}",
+                             path) from None
     for pose in poses.people:
         limits.check_coordinates(pose.xy, path, "pose file")
     if poses.width is not None or poses.height is not None:

@@ -1,7 +1,7 @@
 """A first parsing map for any photo, from the person matte and the skeleton.
 
-No weights: the person is cut out by :func:`person_matte` (GrabCut seeded by the
-skeleton), each person pixel goes to the nearest body part of the skeleton
+No weights: the person is cut out by :func:`person_matte` (the engine's one person
+matte: the detector's, else GrabCut seeded by the skeleton), each person pixel goes to the nearest body part of the skeleton
 (head, torso, an arm, a leg), skin is told from cloth by its colour (sampled
 on the face, between the eyes and the nose), the head splits into face and
 hair, bare arms and legs from sleeves and trousers, and the clothes into upper
@@ -23,47 +23,14 @@ _LEGS = {"right leg": (8, 9, 10), "left leg": (11, 12, 13)}
 _HEAD = (0, 14, 15, 16, 17)
 
 
-def _skeleton_masks(pose: Pose, h: int, w: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sure, likely): thin skeleton lines and the limbs drawn thick, uint8 HxW."""
-    from posestudio.engine.puppet_parts import _skeleton_body
-
-    sure = np.zeros((h, w), np.uint8)
-    for chain in (*_ARMS.values(), *_LEGS.values(), (1, 0), (2, 5), (8, 11), (1, 8), (1, 11)):
-        pts = [j for j in chain if pose.visible[j]]
-        for a, b in zip(pts, pts[1:], strict=False):
-            cv2.line(sure, tuple(map(int, np.round(pose.xy[a]))), tuple(map(int, np.round(pose.xy[b]))), 1,
-                     max(1, width))  # fmt: skip
-    return sure, _skeleton_body(pose, h, w)
-
-
 def person_matte(image: np.ndarray, pose: Pose) -> np.ndarray:
-    """bool HxW: the person, by GrabCut seeded with the skeleton (skeleton lines are
-    person, far from every joint is background). Works at <= 256 px and scales back."""
-    h, w = image.shape[:2]
-    s = min(1.0, 256 / max(h, w))
-    sh, sw = max(1, round(h * s)), max(1, round(w * s))
-    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA) if s < 1 else image
-    p = pose.copy()
-    p.xy = p.xy * s
-    if not p.visible.any():
-        return np.zeros((h, w), bool)
-    sure, likely = _skeleton_masks(p, sh, sw, max(1, round(min(sh, sw) / 64)))
-    mask = np.full((sh, sw), cv2.GC_BGD, np.uint8)
-    near = cv2.dilate(likely, np.ones((3, 3), np.uint8), iterations=max(2, round(min(sh, sw) / 16))) > 0
-    mask[near] = cv2.GC_PR_BGD
-    mask[likely > 0] = cv2.GC_PR_FGD
-    mask[sure > 0] = cv2.GC_FGD
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    try:
-        cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
-    except cv2.error:  # too few pixels of one kind: the skeleton's own body
-        return cv2.resize(likely, (w, h), interpolation=cv2.INTER_NEAREST) > 0
-    fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
-    n, comp, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-    if n > 1:  # the pieces that touch the skeleton
-        keep = np.unique(comp[(sure > 0) & (fg > 0)])
-        fg = np.isin(comp, keep[keep > 0]).astype(np.uint8)
-    return cv2.resize(fg, (w, h), interpolation=cv2.INTER_LINEAR if s < 1 else cv2.INTER_NEAREST) > 0
+    """bool HxW: the person, as the engine finds it (:func:`posestudio.engine.warp.matte.person_matte`:
+    the bundled detector's matte of the person under the skeleton, else GrabCut seeded by it)."""
+    from posestudio.engine.warp.matte import person_matte as engine_matte
+
+    if not pose.visible.any():
+        return np.zeros(image.shape[:2], bool)
+    return engine_matte(np.ascontiguousarray(image), pose) > 0.5
 
 
 def _segment_distance(h: int, w: int, pose: Pose, chain) -> np.ndarray:
