@@ -21,6 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("--matte", metavar="MATTE.png", help="also write the people's soft matte (8-bit gray)")
     p.add_argument("--face-edges", metavar="EDGES.png", help="also write the face edge map (first face)")
     p.add_argument("--body-only", action="store_true", help="skip hands and face (faster)")
+    p.add_argument("--force", action="store_true",
+                   help="replace existing output files that an earlier `posestudio detect` did not write")
     p.add_argument(
         "--evaluate", metavar="FOLDER", help="score detection instead: PCKh per joint on a pose-transfer folder "
         "(annotations.csv + images/) and matte IoU on NAME.jpg + NAME_parsing.png pairs in it",
@@ -49,10 +51,15 @@ def run(args) -> int:
         raise InputError(detect.INSTALL_HINT)
     import numpy as np
 
+    from posestudio.commands import outputs
     from posestudio.commands.generate import read_image_any
     from posestudio.core.formats import PoseSet, write_poses
     from posestudio.sequence.render import write_png
 
+    written = [outputs.check_output(args.out, "detect", [args.image], args.force)]
+    for flag, path in (("--matte", args.matte), ("--face-edges", args.face_edges)):
+        if path:
+            written.append(outputs.check_output(path, "detect", [args.image, *written], args.force, flag=flag))
     img = read_image_any(args.image)
     try:
         people = detect.detect_people(img, hands=not args.body_only, face=not args.body_only)
@@ -76,6 +83,7 @@ def run(args) -> int:
             raise InputError("no face found", args.image)
         write_png(args.face_edges, detect.face_edges(face.mesh, h, w))
         print(f"{args.face_edges}: face edges")
+    outputs.record("detect", *written)
     return 0
 
 

@@ -130,6 +130,25 @@ def test_cli_writes_pose_matte_and_face_edges(samples_dir, tmp_path, capsys):
     assert e.shape == (256, 256) and set(np.unique(e)) == {0, 255}
 
 
+def test_cli_never_replaces_its_input_or_a_file_it_did_not_write(samples_dir, tmp_path, capsys):
+    src = tmp_path / "photo.jpg"
+    src.write_bytes((samples_dir / "2_B.jpg").read_bytes())
+    before = src.read_bytes()
+    assert main(["detect", str(src), "--out", str(src), "--body-only"]) == 2  # the photo itself
+    assert main(["detect", str(src), "--out", str(tmp_path / "p.json"), "--matte", str(src), "--body-only"]) == 2
+    assert src.read_bytes() == before
+    other = tmp_path / "notes.json"
+    other.write_text("the artist's own file")
+    assert main(["detect", str(src), "--out", str(other), "--body-only"]) == 2
+    assert other.read_text() == "the artist's own file"
+    assert "--force" in capsys.readouterr().err
+    out = tmp_path / "p.json"
+    assert main(["detect", str(src), "--out", str(out), "--body-only"]) == 0
+    assert main(["detect", str(src), "--out", str(out), "--body-only"]) == 0  # its own earlier output
+    assert main(["detect", str(src), "--out", str(other), "--body-only", "--force"]) == 0
+    assert read_poses(other).people
+
+
 def test_cli_bad_input_is_one_line(tmp_path, capsys):
     blank = tmp_path / "blank.png"
     Image.new("RGB", (200, 300), (128, 128, 128)).save(blank)
