@@ -80,8 +80,7 @@ def run_interactive(args) -> int:
     for r in rows:
         n = r["size"][0]
         if r["scenario"] == "live-preview":
-            prep = ("preparation inside the update (no prepared-source API yet)" if r["prepare_ms"] is None
-                    else f"per-source preparation {r['prepare_ms']:.1f} ms apart")  # fmt: skip
+            prep = f"per-source preparation {r['prepare_ms']:.1f} ms apart"
             print(f"live preview, puppet {n}x{n}, one joint moved: p50 {r['latency_ms_p50']:.1f} ms, "
                   f"p95 {r['latency_ms_p95']:.1f} ms; {prep}")  # fmt: skip
         else:

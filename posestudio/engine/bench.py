@@ -182,34 +182,27 @@ def random_card(arch: str, preset: str, height: int | None = None, width: int | 
 
 
 # -- the interactive numbers: a joint drag's preview update, and a first click on a cold app --
-def _prepared_source_api():
-    """The weight-free engine's prepared-source API when this build has one: ``prepare_source(image,
-    source_pose) -> prepared`` with ``prepared.warp(target_pose) -> Warp``, so per-source work
-    (body mask, parts, background fill) is done once per photo, not per drag step. Until the
-    engine exposes it, the preview row times the whole :func:`puppet_warp`."""
-    from posestudio.engine import puppet
-
-    return getattr(puppet, "prepare_source", None)
-
-
 def bench_live_preview(size: int = 512, runs: int = 10, warmup: int = 2) -> dict:
     """Latency of the engine's answer after one joint moves (a forearm, as a drag step does)
-    on a ``size`` x ``size`` figure; the per-source preparation is timed apart when the engine
-    can separate it (``prepare_ms``), else it is inside the update (``prepare_ms`` None)."""
-    from posestudio.engine.puppet import puppet_warp
+    on a ``size`` x ``size`` figure. The per-source preparation (matte, parts, inpainted
+    background: :func:`posestudio.engine.puppet.prepare_source`) runs once per photo and is
+    timed apart (``prepare_ms``, cache cleared each run); the update is
+    :func:`posestudio.engine.puppet.warp_prepared` on the prepared source."""
+    from posestudio.engine.puppet import prepare_source, warp_prepared
+    from posestudio.engine.warp import prepare as prepare_mod
 
     img, sp, _ = synthetic_figure(size, size)
     tp = sp.rotate_limb(3, -0.6)
-    prepare = _prepared_source_api()
     row = {"model": "puppet", "backend": "puppet", "device": "cpu", "size": [size, size], "scenario": "live-preview"}
-    if prepare is not None:
-        prep_times = _timeit(lambda: prepare(img, sp), max(1, runs // 2), 1)
-        prepared = prepare(img, sp)
-        times = _timeit(lambda: prepared.warp(tp), runs, warmup)
-        row.update(prepare_ms=round(statistics.median(prep_times) * 1000, 2), update_includes_prepare=False)
-    else:
-        times = _timeit(lambda: puppet_warp(img, sp, tp), runs, warmup)
-        row.update(prepare_ms=None, update_includes_prepare=True)
+
+    def cold_prepare():
+        prepare_mod._cache.clear()
+        return prepare_source(img, sp)
+
+    prep_times = _timeit(cold_prepare, max(1, runs // 2), 1)
+    prepared = prepare_source(img, sp)
+    times = _timeit(lambda: warp_prepared(prepared, tp), runs, warmup)
+    row.update(prepare_ms=round(statistics.median(prep_times) * 1000, 2), update_includes_prepare=False)
     return {**row, **_summary(times, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 

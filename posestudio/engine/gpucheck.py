@@ -107,8 +107,7 @@ def run_check(cpu: bool, short: bool, budget_s: float = 450.0) -> dict:
     else:
         res = bench.bench_live_preview(n, runs=cfg["engine_runs"], warmup=1)
         rows.append(_row(f"weight-free engine {n}x{n}, one joint moved", res,
-                         "per-source preparation inside" if res["update_includes_prepare"] else
-                         f"preparation {res['prepare_ms']} ms apart"))  # fmt: skip
+                         f"preparation {res['prepare_ms']} ms apart"))
     return {
         "device": device, "short": short, "model": {"arch": "pona", "preset": cfg["preset"],
         "size": list(card.resolution) if card else None, "ngf": card.config.get("ngf") if card else None},
