@@ -123,7 +123,9 @@ def packaging_modules():
     return load_packaging("build"), load_packaging("licences")
 
 
-def test_icons_are_rendered_from_the_svg_in_every_hicolor_size(tmp_path, packaging_modules):
+def test_icons_are_rendered_from_the_svg_in_every_hicolor_size(tmp_path, packaging_modules, qapp):
+    # qapp: the suite's one QApplication. Left to itself render_icons would make a bare
+    # QGuiApplication, and every window test after this one would abort building a QWidget.
     from PIL import Image
 
     build, _ = packaging_modules
