@@ -245,7 +245,10 @@ def warp_prepared(
             member = (own > 0) & (capsule > 0)
             a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND) * capsule * member
         else:
-            a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND) * member
+            # an arm is never stretched past the frame: a hand the frame cut off ends there
+            # (replicating its last row drew streaks far outside the moved forearm)
+            beyond = cv2.BORDER_CONSTANT if g in ("r_arm", "l_arm") else _BEYOND
+            a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=beyond) * member
         if g == "body" and any(_continued_leg(lg, sp, tp, h, w) for lg in _LEG_JOINTS) and any(prep.edges):
             a = a * _trunk_or_inside(tp, mx, my, roi, w, h)
         todo = None
