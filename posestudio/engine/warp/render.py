@@ -245,7 +245,10 @@ def warp_prepared(
             member = (own > 0) & (capsule > 0)
             a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND) * capsule * member
         else:
-            a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND) * member
+            # an arm is never stretched past the frame: a hand the frame cut off ends there
+            # (replicating its last row drew streaks far outside the moved forearm)
+            beyond = cv2.BORDER_CONSTANT if g in ("r_arm", "l_arm") else _BEYOND
+            a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=beyond) * member
         if g == "body" and any(_continued_leg(lg, sp, tp, h, w) for lg in _LEG_JOINTS) and any(prep.edges):
             a = a * _trunk_or_inside(tp, mx, my, roi, w, h)
         todo = None
@@ -324,6 +327,11 @@ def warp_prepared(
 
     if complete_body:  # target torso that no source pixel reaches (a torso turned square-on)
         gaps = (_torso_polygon(tp, h, w) > 0) & (vis < 0.5)
+        # ... and, when the body stays in place (an edit of a limb), the trunk a moved arm lay
+        # over (a hand on the hip): inside the outline of the trunk it is body, not backdrop.
+        # (On every pose-transfer pair as well it cost SSIM: 0.5877 -> 0.5869, +0.01 dB.)
+        if any(mx is None and g == "body" for g, _r, mx, *_ in layers):
+            gaps |= _trunk_hull(parts) & hole & (vis < 0.5)
         todo_all |= gaps
         vis[gaps] = 1.0
     if todo_all.any():
@@ -349,6 +357,17 @@ def warp_prepared(
     elif parsing_out is not None:
         parsing_out = sides_from_parts(parsing_out, parts, prep.label_set)
     return Warp(out, flow, np.clip(vis, 0.0, 1.0), parts, parsing_out, warnings)
+
+
+def _trunk_hull(parts: np.ndarray) -> np.ndarray:
+    """bool HxW: the convex hull of the pixels showing the torso or hips."""
+    trunk = (parts == _P["torso"]) | (parts == _P["hips"])
+    out = np.zeros(parts.shape, np.uint8)
+    if trunk.sum() >= 3:
+        ys, xs = np.nonzero(trunk)
+        step = max(1, len(xs) // 4000)
+        cv2.fillConvexPoly(out, cv2.convexHull(np.stack([xs[::step], ys[::step]], 1).astype(np.int32)), 1)
+    return out > 0
 
 
 def _face_to_hair(out: np.ndarray, prep: PreparedSource, flow: np.ndarray, parts: np.ndarray) -> np.ndarray:
