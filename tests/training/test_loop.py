@@ -27,7 +27,9 @@ def test_pona_loss_falls(tmp_path, capsys):
                "--sample-every", "25", "--synth-length", "8"])  # fmt: skip
     assert rc == 0
     err = capsys.readouterr().err
-    assert "non-VGG losses only" in err
+    # without VGG-19 weights the run says which of the paper's losses it dropped, and records them
+    assert "without the paper's VGG-based losses: perceptual (eq. 11)" in err
+    assert json.loads((run / "config.json").read_text())["dropped_losses"] == ["perceptual (eq. 11)"]
     rows = stats(run)
     assert [r["step"] for r in rows] == list(range(1, 51))
     first = sum(r["l1"] for r in rows[:10]) / 10
