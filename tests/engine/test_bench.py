@@ -16,6 +16,15 @@ def test_bench_puppet_writes_json(tmp_path, capsys):
     assert "p50" in capsys.readouterr().out
 
 
+def test_bench_an_edit_writes_the_same_row_as_every_bench(tmp_path):
+    out = tmp_path / "e.json"
+    assert main(["bench", "--edit", "garment", "--size", "128x96", "--runs", "3", "--warmup", "0",
+                 "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["model"] == "puppet:garment" and data["size"] == [128, 96] and data["runs"] == 3
+    assert data["latency_ms_min"] <= data["latency_ms_p50"] <= data["latency_ms_p95"]
+
+
 def test_bench_an_arch_with_random_weights_on_both_backends(tmp_path):
     for be in ("torch", "onnx"):
         out = tmp_path / f"{be}.json"

@@ -3,7 +3,6 @@ real sample (DeepFashion 2_A with its parsing map and pose), scaled to HxW."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +61,7 @@ def request(task: str, height: int = 512, width: int = 512):
 def bench_edit(task: str, height: int = 512, width: int = 512, runs: int = 5, warmup: int = 1) -> dict:
     """Latency of one weight-free edit (p50/p95 ms) at ``height`` x ``width``."""
     from posestudio.engine.backends.puppet import run_puppet
-    from posestudio.engine.bench import _peak_rss_mb
+    from posestudio.engine.bench import _peak_rss_mb, _summary, _timeit
     from posestudio.engine.edit.parsing import estimate
 
     if task == "parsing":  # a first parsing map of the photo, without its own
@@ -71,14 +70,6 @@ def bench_edit(task: str, height: int = 512, width: int = 512, runs: int = 5, wa
     else:
         req = request(task, height, width)
         job = lambda: run_puppet(req)  # noqa: E731
-    for _ in range(warmup):
-        job()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        job()
-        times.append(time.perf_counter() - t0)
-    ms = np.array(times) * 1000
-    return {"model": f"puppet:{task}", "backend": "puppet", "device": "cpu", "size": [height, width], "batch": 1,
-            "latency_ms_p50": float(np.percentile(ms, 50)), "latency_ms_p95": float(np.percentile(ms, 95)),
-            "throughput_fps": float(1000 / np.mean(ms)), "peak_rss_mb": round(_peak_rss_mb(), 1), "flops_per_frame": None}  # fmt: skip
+    times = _timeit(job, runs, warmup)
+    return {"model": f"puppet:{task}", "backend": "puppet", "device": "cpu", "size": [height, width],
+            **_summary(times, 1), "peak_rss_mb": round(_peak_rss_mb(), 1), "flops_per_frame": None}
