@@ -18,7 +18,10 @@ from pathlib import Path
 
 from posestudio import paths
 from posestudio.core.document import Document
-from posestudio.core.project import SUFFIX, atomic_write, load_project, save_project
+from posestudio.core.formats.atomic import atomic_write_bytes
+from posestudio.core.processes import pid_alive as _pid_alive
+from posestudio.core.processes import proc_start as _proc_start
+from posestudio.core.project import SUFFIX, load_project, save_project
 
 
 @dataclass
@@ -46,36 +49,6 @@ class RecoveryEntry:
         return f"{self.source or 'an unsaved project'} (autosaved {when}, {ago} ago)"
 
 
-def _proc_start(pid: int) -> str | None:
-    """When process ``pid`` started (Linux: clock ticks since boot, from /proc), or None."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # the command name (field 2) may contain spaces: count fields after its closing parenthesis
-    return stat.rsplit(")", 1)[-1].split()[19]
-
-
-def _pid_alive(pid: int, started: str | None = None) -> bool:
-    """Whether the session that wrote an autosave still runs; a pid reused by another
-    process (after a crash and reboot) does not count when its start time differs."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if started is not None:
-        now = _proc_start(pid)
-        if now is not None and now != started:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
 class Autosave:
     """This session's autosave slot in ``paths.autosave_dir()``.
 
@@ -97,7 +70,7 @@ class Autosave:
         info = {"pid": os.getpid(), "started": _proc_start(os.getpid()),
                 "source": str(doc.path) if doc.path else None,
                 "saved_at": time.time() if taken_at is None else taken_at}
-        atomic_write(self.info_path, lambda f: f.write(json.dumps(info).encode()))
+        atomic_write_bytes(self.info_path, json.dumps(info).encode())
         return self.path
 
     def discard(self) -> None:

@@ -1,7 +1,7 @@
 """``.psproj`` project files: a zip with a versioned ``project.json`` and one
 PNG per raster layer (float intermediates as ``.npy``).
 
-Saving is atomic: the zip is written beside the target, flushed and fsynced,
+Saving is atomic (``core/formats/atomic.py``): the zip is written beside the target, fsynced,
 then ``os.replace``d over it, so a crash mid-write leaves the old file whole.
 Opening validates everything and turns any problem (truncated zip, a newer
 format, a missing or mis-sized layer, a huge image) into one ``InputError``
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 import zlib
 from pathlib import Path
@@ -26,6 +25,7 @@ from PIL import Image
 from posestudio import __version__
 from posestudio.core import limits, wholebody
 from posestudio.core.document import Document
+from posestudio.core.formats.atomic import atomic_write_stream
 from posestudio.core.layers import (
     EdgeLayer,
     ImageLayer,
@@ -155,45 +155,6 @@ def project_json(doc: Document, files: dict[str, bytes]) -> dict:
     }
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # not possible on every platform (Windows)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync it and
-    ``os.replace`` it over ``path``. If anything fails the target is untouched."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not exc.filename:  # a full disk names no file: name the target
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-        raise
-    _fsync_dir(path.parent)
-    # a save killed mid-write (power cut, SIGKILL) leaves its temporary file: tidy those up
-    from posestudio.core.autosave import _pid_alive
-
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = stale.name[len(path.name) + 2: -4]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            stale.unlink(missing_ok=True)
-
-
 def save_project(doc: Document, path: str | Path) -> Path:
     """Write ``doc`` to ``path`` (a ``.psproj``) atomically. Returns the path."""
     path = Path(path)
@@ -207,7 +168,7 @@ def save_project(doc: Document, path: str | Path) -> Path:
                 # PNGs are already compressed
                 z.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".png") else None)
 
-    atomic_write(path, write)
+    atomic_write_stream(path, write)
     return path
 
 

@@ -18,7 +18,6 @@ back as fewer frames; MP4 and PNG frames keep every frame.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from posestudio.core.formats import PoseSet, skeleton_image, write_poses
+from posestudio.core.formats.atomic import atomic_path, atomic_write_stream
 from posestudio.core.pose import Pose
 from posestudio.errors import InputError
 from posestudio.sequence.render import DEFAULT_TEMPLATE, frame_path, resize_frame, write_png
@@ -69,15 +69,9 @@ def resized(images: Sequence[np.ndarray], size: tuple[int, int] | None) -> list[
 def _atomic_pillow(path: Path, images: list[np.ndarray], fmt: str, **params) -> Path:
     if not images:
         raise InputError("no frames to write", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     frames = [Image.fromarray(im) for im in images]
-    try:
-        frames[0].save(tmp, format=fmt, save_all=True, append_images=frames[1:], **params)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_stream(path, lambda fh: frames[0].save(fh, format=fmt, save_all=True,
+                                                        append_images=frames[1:], **params))
     return path
 
 
@@ -122,32 +116,28 @@ def write_mp4(path: str | Path, images: Sequence[np.ndarray], fps: float, loop: 
     if any(im.shape[:2] != (h, w) for im in images):
         raise InputError("all frames of a video must have the same size", path)
     repeats = max(1, int(loop or 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
-    cmd = [ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{w}x{h}", "-r", f"{float(fps):g}", "-i", "-", "-an",
-           "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "medium", "-crf", str(crf),
-           "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(tmp)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with atomic_path(path, ext=".mp4") as tmp:
+        cmd = [ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{w}x{h}", "-r", f"{float(fps):g}", "-i", "-", "-an",
+               "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "medium", "-crf", str(crf),
+               "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(tmp)]  # fmt: skip
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            for _ in range(repeats):
-                for im in images:
-                    proc.stdin.write(np.ascontiguousarray(im[:, :, :3], dtype=np.uint8).tobytes())
-        except BrokenPipeError:
-            pass
-        proc.stdin.close()
-        err = proc.stderr.read().decode("utf-8", "replace")
-        rc = proc.wait()
-        if rc != 0:
-            raise InputError(f"ffmpeg failed ({' '.join(err.split())[:200] or f'exit {rc}'})", path)
-        os.replace(tmp, path)
-    except BaseException:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        tmp.unlink(missing_ok=True)
-        raise
+            try:
+                for _ in range(repeats):
+                    for im in images:
+                        proc.stdin.write(np.ascontiguousarray(im[:, :, :3], dtype=np.uint8).tobytes())
+            except BrokenPipeError:
+                pass
+            proc.stdin.close()
+            err = proc.stderr.read().decode("utf-8", "replace")
+            rc = proc.wait()
+            if rc != 0:
+                raise InputError(f"ffmpeg failed ({' '.join(err.split())[:200] or f'exit {rc}'})", path)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return path
 
 

@@ -1,14 +1,24 @@
-"""Atomic file replacement: write beside, flush to disk, then rename over.
+"""Atomic file replacement — the project's one way to write a file: write beside, flush to
+disk, then rename over. If anything fails the target is untouched.
 
-The temporary file is private (0600) while it is written; the finished file gets
-the mode an ordinary ``open(path, "w")`` would give it (0666 less the umask), or
-keeps the mode of the file it replaces."""
+The temporary file is private (0600) while it is written; the finished file gets the mode
+an ordinary ``open(path, "w")`` would give it (0666 less the umask), or keeps the mode of
+the file it replaces. Temporaries are named ``.NAME.<random>.<pid>.tmp[EXT]``; one that a
+killed process left behind (its pid no longer runs) is removed by the next write of NAME.
+
+- :func:`atomic_write_bytes` — bytes in memory;
+- :func:`atomic_write_stream` — ``write(fileobj)`` streams into the file (zip projects);
+- :func:`atomic_path` — a temporary *path* for writers that need a file name (an external
+  program such as ffmpeg; ``ext`` keeps the extension it chooses its format by)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+
+from posestudio.core.processes import pid_alive
 
 
 def _read_umask() -> int:
@@ -21,15 +31,18 @@ def _read_umask() -> int:
 UMASK = _read_umask()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+@contextmanager
+def atomic_path(path: str | Path, ext: str = ""):
+    """Yield a temporary path beside ``path``; when the block ends without an exception the
+    file written there is synced and renamed over ``path``, otherwise it is deleted."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{os.getpid()}.tmp{ext}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
+        _fsync_file(tmp)
         try:
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
@@ -37,10 +50,49 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError) and not exc.filename:  # a full disk names no file: name the target
             raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
+    _fsync_dir(path.parent)
+    tidy_temporaries(path)
+
+
+def atomic_write_stream(path: str | Path, write) -> None:
+    """Call ``write(fileobj)`` on a temporary file beside ``path``, then replace ``path`` with it."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        write(fh)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    atomic_write_stream(path, lambda fh: fh.write(data))
+
+
+def tidy_temporaries(path: str | Path) -> None:
+    """Remove the temporaries of ``path`` whose writing process no longer runs."""
+    path = Path(path)
+    for stale in path.parent.glob(f".{path.name}.*.tmp*"):
+        parts = stale.name[len(path.name) + 2:].split(".")
+        if "tmp" not in parts:
+            continue
+        pid = parts[parts.index("tmp") - 1] if parts.index("tmp") else ""
+        if pid.isdigit() and not pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not possible on every platform (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
