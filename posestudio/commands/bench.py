@@ -40,7 +40,16 @@ def add_parser(sub) -> None:
                    help="click to result on a cold app: a fresh `posestudio generate --model puppet` process, "
                    "launch to exit (--size N, default 512), and whether it imported torch")  # fmt: skip
     p.add_argument("--json", metavar="OUT", help="also write the numbers as JSON")
+    p.add_argument("--force", action="store_true", help="replace a --json file an earlier `posestudio bench` did not write")
     p.set_defaults(func=run)
+
+
+def _write_json(args, data) -> None:
+    from posestudio.commands import outputs
+    from posestudio.core.formats.atomic import atomic_write_bytes
+
+    atomic_write_bytes(args.json, (json.dumps(data, indent=2) + "\n").encode())
+    outputs.record("bench", args.json)
 
 
 def _size(text: str | None):
@@ -87,15 +96,16 @@ def run_interactive(args) -> int:
             print(f"cold start, generate --model puppet {n}x{n}: p50 {r['latency_ms_p50'] / 1000:.2f} s, "
                   f"min {r['latency_ms_min'] / 1000:.2f} s (launch to PNG); imports torch: {r['imports_torch']}")  # fmt: skip
     if args.json:
-        from posestudio.core.formats.atomic import atomic_write_bytes
-
-        atomic_write_bytes(args.json, (json.dumps(rows, indent=2) + "\n").encode())
+        _write_json(args, rows)
     return 0
 
 
 def run(args) -> int:
+    from posestudio.commands import outputs
     from posestudio.engine import bench
 
+    if args.json:  # checked before the timing runs, not after
+        outputs.check_output(args.json, "bench", [args.image], args.force, flag="--json")
     if args.live_preview or args.cold_start:
         return run_interactive(args)
     h, w = _size(args.size)
@@ -143,7 +153,5 @@ def run(args) -> int:
     for wmsg in res.get("warnings", []):
         print(f"posestudio: warning: {wmsg}")
     if args.json:
-        from posestudio.core.formats.atomic import atomic_write_bytes
-
-        atomic_write_bytes(args.json, (json.dumps(res, indent=2) + "\n").encode())
+        _write_json(args, res)
     return 0

@@ -48,12 +48,33 @@ def add_parser(sub) -> None:
     p.add_argument("--json", metavar="OUT", help="write the results as JSON here")
     p.add_argument("--grid", metavar="PNG", help="write a sample grid of the first pairs: source | each row | truth")
     p.add_argument("--grid-pairs", type=int, default=6, help="pairs in the --grid (default 6)")
+    p.add_argument("--force", action="store_true",
+                   help="replace --json/--grid files that an earlier `posestudio eval` did not write")  # fmt: skip
     p.set_defaults(func=run)
 
 
+def _check_outputs(args) -> list:
+    """--json and --grid may be written (checked before the long work starts, not after)."""
+    from posestudio.commands import outputs
+
+    inputs = [args.data, args.target]
+    outs = [(args.json, "--json"), (args.grid, "--grid")]
+    for path, flag in outs:
+        if path:
+            outputs.check_output(path, "eval", inputs, args.force, flag=flag)
+    return [path for path, _ in outs if path]
+
+
 def run(args) -> int:
-    if args.realpairs:
-        return run_realpairs(args)
+    from posestudio.commands import outputs
+
+    written = _check_outputs(args)
+    code = run_realpairs(args) if args.realpairs else _run_pairs(args)
+    outputs.record("eval", *written)
+    return code
+
+
+def _run_pairs(args) -> int:
     args.pairs = args.pairs or 50
     from posestudio.errors import InputError
     from posestudio.training import evaluate as ev

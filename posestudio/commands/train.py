@@ -31,6 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=float, help="learning rate (default: the recipe's, see docs/TRAINING.md)")
     p.add_argument("--lr-d", type=float, help="discriminator learning rate (default: --lr)")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its state.pt")
+    p.add_argument("--force", action="store_true", help="start over in a RUN_DIR that holds an earlier run")
     p.add_argument("--vgg-weights", metavar="PATH", help="torchvision VGG-19 weights (.pth/.safetensors) for "
                    "the perceptual/style losses; without it those losses are left out")  # fmt: skip
     p.add_argument("--sample-every", type=int, default=D("sample_every"), help="sample grid every N steps (0: never)")
@@ -96,7 +97,31 @@ def run(args) -> int:
 
         if not Path(cfg.vgg_weights).is_file():
             raise InputError("no such VGG weights file", cfg.vgg_weights)
+    check_run_dir(args.out, args.resume, args.force)
     summary = train(cfg, resume=args.resume, progress=not args.no_progress)
     if summary["rank"] == 0:
         print(json.dumps({k: summary[k] for k in ("steps", "start", "sec_per_step", "files")}))
     return 0
+
+
+RUN_FILES = ("state.pt", "weights.safetensors", "model.card.json")
+
+
+def check_run_dir(out, resume: bool, force: bool) -> None:
+    """A new run never silently replaces an earlier run's weights: ``--resume`` continues it,
+    ``--force`` starts over; a file (not a folder) is refused."""
+    from pathlib import Path
+
+    from posestudio.commands import outputs
+    from posestudio.errors import InputError
+
+    out = Path(out)
+    outputs.check_output(out, "train", folder=True, force=force)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out is a file, not a run folder", out)
+    if resume:
+        return  # the trainer says when there is no state.pt to continue from
+    held = [f for f in RUN_FILES if (out / f).is_file()]
+    if held and not force:
+        raise InputError(f"--out holds an earlier run ({', '.join(held)}); pass --resume to continue it "
+                         "or --force to start over", out)

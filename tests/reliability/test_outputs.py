@@ -91,3 +91,43 @@ def test_a_frame_sequence_is_bounded_by_the_output_file_limit(work, capsys, monk
     assert main(["render", str(work / "p.psproj"), "--out", str(work / "frames"), "--range", "0:9"]) == 2
     assert "POSESTUDIO_MAX_OUTPUT_FILES" in capsys.readouterr().err
     assert not (work / "frames").exists()
+
+
+def test_bench_json_needs_force_over_a_foreign_file_and_is_checked_before_timing(work, capsys):
+    notes = work / "notes.json"
+    notes.write_text("my notes")
+    args = ["bench", "--model", "puppet", "--size", "32x24", "--runs", "1", "--warmup", "0", "--json", str(notes)]
+    assert main(args) == 2
+    assert "--force" in capsys.readouterr().err and notes.read_text() == "my notes"
+    assert main(args + ["--force"]) == 0 and "latency_ms_p50" in notes.read_text()
+    capsys.readouterr()
+    assert main(args) == 0  # its own earlier output
+
+
+def test_eval_json_and_grid_are_checked_before_the_evaluation(work, capsys, monkeypatch):
+    from posestudio.training import evaluate
+
+    def never(*a, **k):
+        raise AssertionError("evaluated although the output was refused")
+
+    monkeypatch.setattr(evaluate, "evaluate", never)
+    photo = work / "2_A.jpg"
+    before = photo.read_bytes()
+    assert main(["eval", "--baseline", "source", "--pairs", "1", "--size", "32x24", "--grid", str(photo)]) == 2
+    assert "--grid" in capsys.readouterr().err and photo.read_bytes() == before
+
+
+def test_train_never_starts_over_an_earlier_run_without_force(work, capsys):
+    run = work / "run"
+    run.mkdir()
+    (run / "weights.safetensors").write_bytes(b"an earlier run's weights")
+    args = ["train", "pona", "--data", "synth", "--preset", "tiny", "--size", "32x24", "--batch", "2", "--steps", "1",
+            "--no-progress", "--sample-every", "0", "--out", str(run)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--resume" in err and "--force" in err
+    assert (run / "weights.safetensors").read_bytes() == b"an earlier run's weights"
+    assert main(args + ["--force"]) == 0
+    assert (run / "weights.safetensors").read_bytes() != b"an earlier run's weights"
+    (work / "afile").write_text("x")
+    assert main(args[:-1] + [str(work / "afile")]) == 2
