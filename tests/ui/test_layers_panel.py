@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtTest import QTest
@@ -167,6 +168,24 @@ def test_export_openpose_and_skeleton_drop_hidden_joints(window, tmp_path):
     window.session.export_skeleton_image(tmp_path / "sk.png")
     sk = np.array(Image.open(tmp_path / "sk.png"))
     assert sk.shape == (256, 256, 3) and sk.any()
+
+
+def test_skeleton_export_is_atomic_and_follows_the_suffix(window, tmp_path, monkeypatch):
+    from PIL import Image
+
+    window.session.export_skeleton_image(tmp_path / "sk.jpg")
+    assert Image.open(tmp_path / "sk.jpg").format == "JPEG"
+    old = (tmp_path / "sk.jpg").read_bytes()
+
+    def dying(self, fp, *a, **k):
+        fp.write(b"half a picture")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", dying)
+    with pytest.raises(OSError):
+        window.session.export_skeleton_image(tmp_path / "sk.jpg")
+    assert (tmp_path / "sk.jpg").read_bytes() == old  # before: the half-written file replaced it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sk.jpg"]
 
 
 def test_view_zoom_and_pan(window, qtbot):
