@@ -227,4 +227,6 @@ def table(result: dict) -> str:
 
 
 def write_json(result: dict, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(result, indent=2) + "\n")
+    from posestudio.core.formats.atomic import atomic_write_bytes
+
+    atomic_write_bytes(path, (json.dumps(result, indent=2) + "\n").encode())

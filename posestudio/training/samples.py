@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from posestudio.core.formats.atomic import atomic_write_stream
+
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
     """(3, H, W) or (1, H, W) in [-1, 1] (edges: [0, 1]) -> (H, W, 3) uint8."""
@@ -33,5 +35,6 @@ def write_grid(run_dir: Path, step: int, columns: tuple[torch.Tensor, ...]) -> P
     d = Path(run_dir) / "samples"
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"step_{step:06d}.png"
-    Image.fromarray(grid(columns)).save(path)
+    # atomic: the Train dock shows the newest grid while the run goes on, never half of one
+    atomic_write_stream(path, lambda fh: Image.fromarray(grid(columns)).save(fh, format="PNG"))
     return path

@@ -74,7 +74,7 @@ def take_screenshot(window, out: str, generate: bool = True, size=(1400, 860)) -
         QApplication.processEvents()
     window.view.fit()
     QApplication.processEvents()
-    ok = window.grab().save(str(out))
+    ok = _save_pixmap(window.grab(), out)
     window.ask_to_save = lambda: True  # a screenshot never asks to save
     window.close()
     if not ok:
@@ -117,3 +117,21 @@ def main(project: str | None = None, screenshot: str | None = None) -> int:
     QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(50, window.refresh_models)
     return int(app.exec())
+
+
+def _save_pixmap(pixmap, out) -> bool:
+    """Write a QPixmap as PNG atomically; False when Qt cannot encode it or the file cannot be written."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from posestudio.core.formats.atomic import atomic_write_bytes
+
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not pixmap.save(buf, "PNG"):
+        return False
+    try:
+        atomic_write_bytes(out, bytes(data.data()))
+    except OSError:
+        return False
+    return True

@@ -111,7 +111,9 @@ def main(argv=None) -> int:
     text = json.dumps(res, indent=1)
     print(text)
     if args.json:
-        args.json.write_text(text)
+        from posestudio.core.formats.atomic import atomic_write_bytes
+
+        atomic_write_bytes(args.json, text.encode())
     return 0
 
 

@@ -113,8 +113,9 @@ def main(argv=None) -> int:
     text = json.dumps(res, indent=2)
     print(text)
     if a.out:
-        with open(a.out, "w") as f:
-            f.write(text + "\n")
+        from posestudio.core.formats.atomic import atomic_write_bytes
+
+        atomic_write_bytes(a.out, (text + "\n").encode())
     return 0
 
 
