@@ -1,0 +1,131 @@
+"""The Train dock in the real window: its place and shortcut, reviewing a frame's
+pose on the canvas and writing it back, using a winning model for the document,
+and the question closing the window asks while a run goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from posestudio.core import project
+from posestudio.ui import train_run, training_dock
+from tests.ui.personal_fixtures import RUN_TIMEOUT_MS, material, personal  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def twindow(window, personal):  # noqa: F811
+    training = training_dock.install_training(window)
+    yield window
+    job = training.panel.job
+    if job is not None:
+        job.cancel_and_wait(5)
+        job.cleanup()
+
+
+def prepared(qtbot, window, folder):
+    panel = window.training.panel
+    panel.set_source(folder)
+    assert panel.prepare()
+    qtbot.waitUntil(lambda: not panel.running, timeout=RUN_TIMEOUT_MS)
+    assert panel.material is not None, panel.message.text()
+    return panel
+
+
+def test_the_dock_is_a_tab_with_the_generator_and_has_a_shortcut(twindow):
+    w = twindow
+    dock = w.docks["train"]
+    assert dock in w.tabifiedDockWidgets(w.docks["generator"])
+    action = w.training.action
+    assert action.shortcut().toString() == training_dock.SHORTCUT
+    view = next(a.menu() for a in w.menuBar().actions() if a.text().replace("&", "") == "View")
+    assert action in view.actions() and dock.toggleViewAction() in view.actions()
+    dock.hide()
+    action.trigger()
+    assert dock.isVisible()
+    assert training_dock.install_training(w) is w.training  # installing twice adds nothing
+
+
+def test_a_reviewed_pose_goes_back_into_material_json(qtbot, twindow, material):  # noqa: F811
+    from posestudio.core.edits import MoveJoints
+
+    w = twindow
+    panel = prepared(qtbot, w, material)
+    run = panel.run_path()
+    before = json.loads((run / "material.json").read_text())
+    panel.frames.frames.setCurrentRow(1)
+    panel.review_button.click()
+    doc = w.session.doc
+    frame = project.read_image(run / before["frames"][1]["file"])
+    assert np.array_equal(doc.image_layer().data, frame)
+    layer = w.session.pose_layer()
+    assert np.allclose(layer.poses[0].xy, project.pose_from_json(before["frames"][1]["pose"]).xy, atol=1e-3)
+    old = layer.poses[0].xy[[4]].copy()
+    w.session.push(MoveJoints(layer.id, 0, [4], old, old + [[17.0, -9.0]], text="Move joint"))
+    assert w.session.modified and panel.save_pose_button.isEnabled()
+    panel.save_pose_button.click()
+    after = json.loads((run / "material.json").read_text())
+    moved = project.pose_from_json(after["frames"][1]["pose"])
+    assert np.allclose(moved.xy[4], old[0] + [17.0, -9.0], atol=1e-3)
+    assert after["frames"][0] == before["frames"][0] and after["left_out"] == before["left_out"]
+    assert not w.session.modified  # saved where it belongs
+    assert not [p for p in os.listdir(run) if p.endswith(".tmp")]  # written atomically, nothing left beside
+    assert "Saved the pose" in panel.message.text()
+    # the canvas showing something else: nothing is written over the frame
+    w.open_file(str(material / "2_B.jpg"))
+    panel.save_pose_button.click()
+    assert json.loads((run / "material.json").read_text()) == after
+    assert "no longer shows" in panel.message.text()
+
+
+def test_use_for_this_document_is_saved_with_the_project(qtbot, twindow, material, tmp_path):  # noqa: F811
+    w = twindow
+    panel = w.training.panel
+    panel.set_source(material)
+    assert panel.start()
+    qtbot.waitUntil(lambda: not panel.running, timeout=RUN_TIMEOUT_MS)
+    assert panel.score.use_button.isEnabled()
+    panel.score.use_button.click()
+    assert w.session.doc.generator["personal_model"] == "character_personal" and w.session.modified
+    out = tmp_path / "doc.psproj"
+    assert w.session.save(out)
+    assert project.load_project(out).generator["personal_model"] == "character_personal"
+
+
+def test_closing_while_training_asks_and_cancel_saves_the_run(qtbot, twindow, material):  # noqa: F811
+    w = twindow
+    panel = w.training.panel
+    asked = []
+    w.ask_about_training = lambda win: asked.append("stay") or training_dock.STAY
+    assert training_dock.may_close(w) and not asked  # nothing running: no question
+    panel.set_source(material)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.progress.get("step", 0) >= 3, timeout=RUN_TIMEOUT_MS)
+    job = panel.job
+    w.close()
+    assert asked == ["stay"] and w.isVisible() and panel.running  # "Don't close"
+    w.ask_about_training = lambda win: asked.append("cancel") or training_dock.CANCEL
+    w.close()
+    assert asked == ["stay", "cancel"] and not w.isVisible()
+    assert job.poll() == train_run.EXIT_CANCELLED  # it saved and stopped before the window went
+    progress = json.loads((panel.run_path() / "progress.json").read_text())
+    assert progress["phase"] == "cancelled" and 3 <= progress["step"] < 40
+
+
+def test_keep_training_in_the_background_outlives_the_window(qtbot, twindow, material):  # noqa: F811
+    w = twindow
+    panel = w.training.panel
+    panel.set_source(material)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.progress.get("step", 0) >= 3, timeout=RUN_TIMEOUT_MS)
+    job = panel.job
+    w.ask_about_training = lambda win: training_dock.KEEP
+    w.close()
+    assert not w.isVisible() and panel.job is None and job.poll() is None  # still training
+    assert job.wait(RUN_TIMEOUT_MS / 1000) == train_run.EXIT_DONE
+    assert json.loads((panel.run_path() / "progress.json").read_text())["phase"] == "done"
+    assert (panel.run_path() / "score.json").is_file()
+    shutil.rmtree(panel.run_path())
