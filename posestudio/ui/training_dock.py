@@ -73,9 +73,17 @@ def install_training(window) -> Training:
 
 
 def show_dock(window) -> None:
+    """Show and raise the Train tab and give its tab group the column's height the Layers
+    list can spare (the curves need it more than a fifth empty layer row)."""
     dock = window.training.dock
     dock.show()
     dock.raise_()
+    layers = window.docks.get("layers")
+    if layers is not None and layers.isVisible() and not dock.isFloating():
+        spare = layers.height() - layers.minimumSizeHint().height()
+        if spare > 0:
+            window.resizeDocks([layers, dock], [layers.height() - spare, dock.height() + spare],
+                               Qt.Orientation.Vertical)
     window.training.panel.setFocus()
 
 

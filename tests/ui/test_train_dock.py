@@ -123,7 +123,7 @@ def test_a_failing_run_shows_its_one_line_error_in_the_dock(qtbot, panel, tmp_pa
 
 def test_nothing_starts_without_material_or_run_folder(panel):
     assert not panel.start() and "Choose the material" in panel.message.text()
-    panel.source.setText("/somewhere")
+    panel.setup.source.setText("/somewhere")
     assert not panel.start() and "run folder" in panel.message.text()
     assert panel.job is None
 
@@ -135,7 +135,7 @@ def test_gpu_is_offered_only_when_present(qtbot, personal):  # noqa: F811
     for gpu in (False, True):
         p = TrainPanel(gpu=gpu)
         qtbot.addWidget(p)
-        devices[gpu] = [p.device.itemData(i) for i in range(p.device.count())]
+        devices[gpu] = [p.setup.device.itemData(i) for i in range(p.setup.device.count())]
     assert devices == {False: ["auto", "cpu"], True: ["auto", "cpu", "cuda"]}
     found = shutil.which("nvidia-smi") is not None
     assert train_run.gpu_present() or not found  # a machine with the driver's tool always offers it

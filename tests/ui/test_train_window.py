@@ -129,3 +129,26 @@ def test_keep_training_in_the_background_outlives_the_window(qtbot, twindow, mat
     assert json.loads((panel.run_path() / "progress.json").read_text())["phase"] == "done"
     assert (panel.run_path() / "score.json").is_file()
     shutil.rmtree(panel.run_path())
+
+
+def test_the_dock_fits_its_tab_group_at_1280x800_without_scrolling(qtbot, twindow):
+    """A height-for-width child (a wrapping label) made the dock's scroll area lay the whole
+    dock out at its preferred height (646 px in a 347 px tab): it scrolled though it fitted."""
+    from PySide6.QtWidgets import QScrollArea, QWidget
+
+    from posestudio.ui import dock_layout
+
+    w = twindow
+    w.resize(1280, 800)
+    dock_layout.arrange(w)
+    w.docks["timeline"].hide()
+    w.training.action.trigger()
+    panel = w.training.panel
+    panel.show_message("a message long enough to wrap onto a second line in a dock of this width, as errors do")
+    qtbot.wait(50)
+    assert [type(c).__name__ for c in panel.findChildren(QWidget) if c.hasHeightForWidth()] == []
+    area = w.docks["train"].widget()
+    assert isinstance(area, QScrollArea) and area.widget() is panel
+    # laid out in the room it has (or at its minimum), never at its preferred height
+    assert panel.height() == max(area.viewport().height(), panel.minimumSizeHint().height())
+    assert panel.height() < panel.sizeHint().height()

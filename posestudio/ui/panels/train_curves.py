@@ -1,13 +1,15 @@
 """Live training curves for the Train dock, drawn with pyqtgraph: the loss per
 step, and the validation SSIM and PSNR on the held-out frames (two plots with a
-shared step axis; at the end the weight-free engine's scores are drawn as dashed
+linked step axes; at the end the weight-free engine's scores are drawn as dashed
 lines, so "beats the engine" is visible on the curve)."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from posestudio.ui.panels.train_views import WrapLabel
 
 LOSS_PEN = pg.mkPen("#4a90d9", width=2)
 SSIM_PEN = pg.mkPen("#3cb371", width=2)
@@ -28,11 +30,12 @@ class TrainCurves(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
-        self.graphics.setMinimumHeight(200)
+        self.graphics.setMinimumHeight(120)
         self.loss_plot = self.graphics.addPlot(row=0, col=0)
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.val_plot = self.graphics.addPlot(row=1, col=0)
+        self.loss_plot.setLabel("bottom", "step")
+        self.val_plot = self.graphics.addPlot(row=0, col=1)  # side by side: the dock is wider than tall
         self.val_plot.setLabel("left", "val SSIM")
         self.val_plot.setLabel("bottom", "step")
         self.val_plot.showGrid(x=True, y=True, alpha=0.3)
@@ -47,16 +50,17 @@ class TrainCurves(QWidget):
         self.val_plot.vb.sigResized.connect(self._sync_views)
         for plot in (self.loss_plot, self.val_plot):
             plot.setMenuEnabled(False)
+            for side in ("left", "bottom", "right"):
+                plot.getAxis(side).enableAutoSIPrefix(False)  # a loss of 0.8 reads 0.8, not "800 m"
         self.loss_curve = self.loss_plot.plot([], [], pen=LOSS_PEN)
         self.ssim_curve = self.val_plot.plot([], [], pen=SSIM_PEN, symbol="o", symbolSize=5, symbolBrush="#3cb371")
         self.psnr_curve = pg.PlotDataItem([], [], pen=PSNR_PEN, symbol="t", symbolSize=5, symbolBrush="#e08a1e")
         self.psnr_view.addItem(self.psnr_curve)
         self.engine_lines: list = []
         lay.addWidget(self.graphics, 1)
-        self.latest = QLabel("No training yet")
+        self.latest = WrapLabel("No training yet")
         self.latest.setObjectName("train_latest")
         self.latest.setAlignment(Qt.AlignmentFlag.AlignLeft)
-        self.latest.setWordWrap(True)
         lay.addWidget(self.latest)
 
     def _sync_views(self) -> None:

@@ -15,35 +15,20 @@ The panel only emits intents (``open_frame``, ``save_pose``, ``use_model``);
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from posestudio.errors import InputError
 from posestudio.ui import train_run
 from posestudio.ui.panels.edit_panel import WARNING_STYLE
 from posestudio.ui.panels.train_curves import TrainCurves
-from posestudio.ui.panels.train_views import FramesView, SampleView, ScoreView
+from posestudio.ui.panels.train_setup import TrainSetup
+from posestudio.ui.panels.train_views import FramesView, SampleView, ScoreView, WrapLabel
 
-MODELS = {"refine": "Personal refiner (light)", "scmnet": "SCM-Net, self-supervised"}
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.avi *.mkv *.webm *.gif)"
 POLL_MS = 200
 PHASES = {"prepare": "Preparing", "train": "Training", "score": "Scoring", "done": "Done", "failed": "Failed",
           "cancelled": "Cancelled"}
+SETUP, FRAMES, CURVES, SAMPLE, SCORE = range(5)  # the tabs
 
 
 def eta_text(seconds) -> str:
@@ -55,6 +40,9 @@ def eta_text(seconds) -> str:
 
 
 class TrainPanel(QWidget):
+    """The buttons, the run's phase and progress and its one message line stay on top (the
+    dock shares a short tab group at 1280x800); the choices and the results are tabs."""
+
     open_frame = Signal(object, int)  # Material, frame index: show it on the canvas
     save_pose = Signal(object, int)  # Material, frame index: the canvas pose goes back into material.json
     use_model = Signal(str)  # the installed personal model's name, for this document
@@ -68,57 +56,18 @@ class TrainPanel(QWidget):
         self.reviewing: int | None = None
         self.material: train_run.Material | None = None
         lay = QVBoxLayout(self)
-        form = QFormLayout()
-        self.source = QLineEdit()
-        self.source.setPlaceholderText("a folder of pictures or a video")
-        self.source.setToolTip("The character's own material: a turnaround sheet, photos, a short video")
-        row = QHBoxLayout()
-        row.addWidget(self.source, 1)
-        self.folder_button = QPushButton("Folder…")
-        self.folder_button.clicked.connect(self.choose_folder)
-        self.video_button = QPushButton("Video…")
-        self.video_button.clicked.connect(self.choose_video)
-        row.addWidget(self.folder_button)
-        row.addWidget(self.video_button)
-        form.addRow("Material", row)
-        self.model = QComboBox()
-        for key, title in MODELS.items():
-            self.model.addItem(title, key)
-        self.model.setToolTip("The refiner learns to correct the weight-free engine's output (fast); SCM-Net "
-                              "learns the character from single pictures, with no pairs (slower)")
-        form.addRow("Model", self.model)
-        self.device = QComboBox()
-        self.device.addItem("Auto", "auto")
-        self.device.addItem("CPU", "cpu")
-        if train_run.gpu_present() if gpu is None else gpu:
-            self.device.addItem("GPU", "cuda")
-        self.device.setToolTip("Auto: the GPU when there is one, else the CPU")
-        form.addRow("Device", self.device)
-        self.minutes = QSpinBox()
-        self.minutes.setRange(1, 24 * 60)
-        self.minutes.setValue(10)
-        self.minutes.setSuffix(" min")
-        self.minutes.setToolTip("Training time budget (preparation and scoring come on top)")
-        form.addRow("Time budget", self.minutes)
-        self.run_folder = QLineEdit()
-        self.run_folder.setPlaceholderText("where the run keeps its frames, curves and model")
-        self.run_folder.editingFinished.connect(self.load_run)
-        rrow = QHBoxLayout()
-        rrow.addWidget(self.run_folder, 1)
-        self.run_button = QPushButton("…")
-        self.run_button.clicked.connect(self.choose_run)
-        rrow.addWidget(self.run_button)
-        form.addRow("Run folder", rrow)
-        lay.addLayout(form)
+        lay.setContentsMargins(4, 4, 4, 4)
         buttons = QHBoxLayout()
         self.prepare_button = QPushButton("Prepare")
         self.prepare_button.setToolTip("Find the person and the pose in every frame; list what is kept and left out")
         self.review_button = QPushButton("Review poses")
         self.review_button.setToolTip("Open the selected frame on the canvas to correct its pose")
         self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Train in a separate process; the window stays free")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop after saving; Resume continues from there")
         self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue a cancelled run from its last saved step")
         for b in (self.prepare_button, self.review_button, self.start_button, self.cancel_button, self.resume_button):
             buttons.addWidget(b)
         lay.addLayout(buttons)
@@ -127,19 +76,21 @@ class TrainPanel(QWidget):
         self.start_button.clicked.connect(lambda: self.start())
         self.cancel_button.clicked.connect(self.cancel)
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        status = QHBoxLayout()
         self.phase = QLabel("Idle")
         self.phase.setObjectName("train_phase")
-        lay.addWidget(self.phase)
+        status.addWidget(self.phase)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.bar.setFormat("%p%")
-        lay.addWidget(self.bar)
-        self.message = QLabel("")
+        status.addWidget(self.bar, 1)
+        lay.addLayout(status)
+        self.message = WrapLabel("")
         self.message.setObjectName("train_message")
-        self.message.setWordWrap(True)
         lay.addWidget(self.message)
-        self.tabs = QTabWidget()
+        self.setup = TrainSetup(gpu)
+        self.setup.run_changed.connect(self.load_run)
         self.frames = FramesView()
         self.frames.open_requested.connect(self.review)
         self.save_pose_button = QPushButton("Save pose to material")
@@ -147,18 +98,14 @@ class TrainPanel(QWidget):
         self.save_pose_button.setEnabled(False)
         self.save_pose_button.clicked.connect(self._save_pose)
         self.frames.layout().addWidget(self.save_pose_button)
-        self.tabs.addTab(self.frames, "Frames")
-        curves_tab = QWidget()
-        cl = QVBoxLayout(curves_tab)
-        cl.setContentsMargins(0, 0, 0, 0)
         self.curves = TrainCurves()
         self.sample = SampleView()
-        cl.addWidget(self.curves, 3)
-        cl.addWidget(self.sample, 2)
-        self.tabs.addTab(curves_tab, "Curves")
         self.score = ScoreView()
-        self.score.use_requested.connect(lambda: self.use_model.emit(self.model_name()))
-        self.tabs.addTab(self.score, "Score")
+        self.score.use_requested.connect(lambda: self.use_model.emit(self.setup.model_name()))
+        self.tabs = QTabWidget()
+        for widget, title in ((self.setup, "Setup"), (self.frames, "Frames"), (self.curves, "Curves"),
+                              (self.sample, "Sample"), (self.score, "Score")):
+            self.tabs.addTab(widget, title)
         lay.addWidget(self.tabs, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -166,38 +113,11 @@ class TrainPanel(QWidget):
         self._update_buttons()
 
     # -- choices ---------------------------------------------------------------------------------
-    def set_source(self, path: str | Path) -> None:
-        """Use ``path`` as material; an empty run folder gets ``<name>_personal`` beside it."""
-        path = Path(path)
-        self.source.setText(str(path))
-        if not self.run_folder.text().strip():
-            self.run_folder.setText(str(path.parent / f"{path.stem or path.name}_personal"))
-            self.load_run()
+    def set_source(self, path) -> None:
+        self.setup.set_source(path)
 
-    def choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Material: a folder of pictures")
-        if path:
-            self.set_source(path)
-
-    def choose_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Material: a video", "", VIDEO_FILTER)
-        if path:
-            self.set_source(path)
-
-    def choose_run(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Run folder")
-        if path:
-            self.run_folder.setText(path)
-            self.load_run()
-
-    def run_path(self) -> Path | None:
-        text = self.run_folder.text().strip()
-        return Path(text).expanduser() if text else None
-
-    def model_name(self) -> str:
-        """The name the run installs its model under (passed as ``--name``): the run folder's."""
-        run = self.run_path()
-        return run.name if run is not None else "personal"
+    def run_path(self):
+        return self.setup.run_path()
 
     # -- messages --------------------------------------------------------------------------------
     def show_message(self, text: str, warning: bool = False) -> None:
@@ -212,8 +132,8 @@ class TrainPanel(QWidget):
         busy = self.running
         progress = train_run.read_json(self.run_path() / "progress.json") if self.run_path() else None
         resumable = bool(progress) and progress.get("phase") in ("cancelled", "failed", "train")
-        for w in (self.prepare_button, self.start_button, self.source, self.folder_button, self.video_button,
-                  self.model, self.device, self.minutes, self.run_folder, self.run_button):
+        self.setup.set_editable(not busy)
+        for w in (self.prepare_button, self.start_button):
             w.setEnabled(not busy)
         self.review_button.setEnabled(not busy and self.material is not None and bool(self.material.frames))
         self.cancel_button.setEnabled(busy and not self.job.prepare_only)
@@ -246,7 +166,7 @@ class TrainPanel(QWidget):
 
     # -- jobs ------------------------------------------------------------------------------------
     def _command(self, prepare_only: bool = False, resume: bool = False) -> list[str] | None:
-        source, run = self.source.text().strip(), self.run_path()
+        source, run = self.setup.source.text().strip(), self.run_path()
         if not source and not (resume and run is not None):
             self.show_message("Choose the material first: a folder of pictures or a video", warning=True)
             return None
@@ -255,9 +175,7 @@ class TrainPanel(QWidget):
             return None
         if not source and self.material is not None:
             source = self.material.raw.get("source", "")
-        return train_run.personal_command(source, run, model=self.model.currentData(), minutes=self.minutes.value(),
-                                          device=self.device.currentData(), resume=resume, prepare_only=prepare_only,
-                                          name=self.model_name())
+        return self.setup.command(source, prepare_only=prepare_only, resume=resume)
 
     def _launch(self, cmd: list[str], prepare_only: bool) -> bool:
         try:
@@ -298,7 +216,7 @@ class TrainPanel(QWidget):
         if resume:  # the curve so far, then only what the resumed run adds
             self.curves.clear()
             self.curves.add(self.curves_reader.read_new())
-        self.tabs.setCurrentIndex(1)
+        self.tabs.setCurrentIndex(CURVES)
         return True
 
     def cancel(self) -> None:
@@ -369,7 +287,7 @@ class TrainPanel(QWidget):
                 return
             self.phase.setText("Prepared")
             self.show_message(self.frames.summary.text())
-            self.tabs.setCurrentIndex(0)
+            self.tabs.setCurrentIndex(FRAMES)
             return
         score = train_run.read_json(job.run / "score.json")
         if score is None:
@@ -379,7 +297,7 @@ class TrainPanel(QWidget):
         engine = score.get("engine") or {}
         if isinstance(engine.get("ssim"), (int, float)) and isinstance(engine.get("psnr"), (int, float)):
             self.curves.show_engine(engine["ssim"], engine["psnr"])
-        self.tabs.setCurrentIndex(2)
+        self.tabs.setCurrentIndex(SCORE)
 
     # -- reviewing poses -------------------------------------------------------------------------
     def review_selected(self) -> None:

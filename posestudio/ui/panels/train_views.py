@@ -26,6 +26,22 @@ from posestudio.ui.train_run import Material
 THUMB = QSize(64, 86)
 
 
+class WrapLabel(QLabel):
+    """A word-wrapped label in a fixed room of ``lines`` lines. A plain wrapping QLabel is
+    height-for-width (QLabel turns that on again at every setText), and a dock's scroll area
+    then lays the whole dock out at its preferred height: it scrolls at 1280x800 though
+    everything would fit."""
+
+    def __init__(self, text: str = "", lines: int = 2, parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
+
+
 def thumbnail(path: Path, size: QSize = THUMB) -> QPixmap:
     """A small copy of a frame, decoded at the small size (a 200-frame clip lists quickly)."""
     reader = QImageReader(str(path))
@@ -47,8 +63,7 @@ class FramesView(QWidget):
         self.material: Material | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.summary = QLabel("Prepare the material to see its frames")
-        self.summary.setWordWrap(True)
+        self.summary = WrapLabel("Prepare the material to see its frames")
         lay.addWidget(self.summary)
         self.frames = QListWidget()
         self.frames.setObjectName("train_frames")
@@ -57,14 +72,15 @@ class FramesView(QWidget):
         self.frames.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.frames.setMovement(QListWidget.Movement.Static)
         self.frames.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.frames.setMinimumHeight(120)
+        self.frames.setMinimumHeight(THUMB.height() + 16)  # one row of thumbnails; more when the dock is taller
         self.frames.setToolTip("Double-click a frame to correct its pose on the canvas")
         self.frames.itemDoubleClicked.connect(lambda item: self.open_requested.emit(self.frames.row(item)))
         lay.addWidget(self.frames, 1)
         self.left_out = QListWidget()
         self.left_out.setObjectName("train_left_out")
-        self.left_out.setMaximumHeight(90)
+        self.left_out.setMaximumHeight(60)
         self.left_out.setToolTip("Frames the preparation left out, and why")
+        self.left_out.hide()  # shown when something was left out
         lay.addWidget(self.left_out)
 
     def show_material(self, material: Material) -> None:
@@ -152,11 +168,13 @@ class ScoreView(QWidget):
         self.table.setVerticalHeaderLabels(["SSIM", "PSNR (dB)"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(self.table.verticalHeader().length() + self.table.horizontalHeader().height() + 28)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setFixedHeight(self.table.verticalHeader().length() + self.table.horizontalHeader().sizeHint().height()
+                                  + 2 * self.table.frameWidth())
         lay.addWidget(self.table)
-        self.verdict = QLabel("Scores appear when a run ends")
+        self.verdict = WrapLabel("Scores appear when a run ends", lines=3)
         self.verdict.setObjectName("train_verdict")
-        self.verdict.setWordWrap(True)
         lay.addWidget(self.verdict)
         self.use_button = QPushButton("Use for this document")
         self.use_button.setToolTip("This document's generator uses the personal model (it beat the engine)")
