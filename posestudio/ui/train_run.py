@@ -158,6 +158,16 @@ def save_frame_pose(run: str | Path, index: int, pose: Pose) -> Path:
 
 
 # -- the child process ------------------------------------------------------------------------
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone's process: assume it is the run's, the folder's staleness decides
+    return True
+
+
 def last_line(text: str) -> str:
     """The last non-empty line, with its whitespace folded: the one line the dock shows."""
     for line in reversed(text.splitlines()):
@@ -178,9 +188,13 @@ class TrainJob:
         self.run.mkdir(parents=True, exist_ok=True)
         fd, log = tempfile.mkstemp(prefix="posestudio-personal-", suffix=".log")
         self.log = Path(log)
-        with os.fdopen(fd, "wb") as err:
-            self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=err, start_new_session=True)
+        try:
+            with os.fdopen(fd, "wb") as err:
+                self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=err, start_new_session=True)
+        except OSError:
+            self.log.unlink(missing_ok=True)
+            raise
 
     @property
     def pid(self) -> int:
@@ -242,3 +256,71 @@ class TrainJob:
             self.log.unlink()
         except OSError:
             pass
+
+
+class AttachedRun:
+    """A run that goes on without being this window's child (kept training in the background
+    when a window closed): followed through its run folder alone, cancelled by ``RUN/STOP``.
+    It has the same calls as ``TrainJob``; the exit code is read from the phase it ends in."""
+
+    STALE_S = 600.0  # a run whose progress.json has not changed for this long is not running
+    ENDED = {"done": EXIT_DONE, "cancelled": EXIT_CANCELLED, "failed": 1}
+
+    def __init__(self, run: str | Path, pid: int | None = None):
+        self.run = Path(run)
+        self.pid = pid or None
+        self.prepare_only = False
+        self.detached = False
+        self.started = time.monotonic()
+
+    @classmethod
+    def going_on(cls, run: str | Path, pid: int | None = None) -> bool:
+        """Whether the run folder shows a run still at work: a fresh progress.json in a working
+        phase and, when the process that writes it is known, that process alive."""
+        path = Path(run) / "progress.json"
+        progress = read_json(path)
+        if not progress or progress.get("phase") not in ("prepare", "train", "score"):
+            return False
+        if pid and not process_alive(pid):
+            return False
+        try:
+            return time.time() - path.stat().st_mtime < cls.STALE_S
+        except OSError:
+            return False
+
+    def poll(self) -> int | None:
+        progress = read_json(self.run / "progress.json") or {}
+        code = self.ENDED.get(progress.get("phase"))
+        if code is None and not self.going_on(self.run, self.pid):
+            return 1  # gone quiet: the process ended without saying so
+        return code
+
+    def error_line(self) -> str:
+        progress = read_json(self.run / "progress.json") or {}
+        if progress.get("phase") == "failed" and progress.get("message"):
+            return last_line(str(progress["message"]))
+        return f"{self.run}: the run stopped updating progress.json (its process ended?); Resume continues it"
+
+    def stop(self) -> None:
+        try:
+            (self.run / "STOP").touch()
+        except OSError:
+            pass
+
+    terminate = stop  # no process of ours to signal: STOP is the only way in
+
+    def wait(self, seconds: float) -> int | None:
+        end = time.monotonic() + seconds
+        while (code := self.poll()) is None and time.monotonic() < end:
+            time.sleep(0.1)
+        return code
+
+    def cancel_and_wait(self, seconds: float = 10.0) -> int | None:
+        self.stop()
+        return self.wait(seconds)
+
+    def detach(self) -> None:
+        pass
+
+    def cleanup(self) -> None:
+        pass

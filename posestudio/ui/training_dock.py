@@ -40,7 +40,7 @@ def install_training(window) -> Training:
     """The Train dock, tabbed with the generator docks, its View menu entry and shortcut."""
     if getattr(window, "training", None) is not None:
         return window.training
-    panel = TrainPanel()
+    panel = TrainPanel(restore=True)
     dock = QDockWidget("Train", window)
     dock.setObjectName("train_dock")
     dock.setWidget(panel)
@@ -67,6 +67,8 @@ def install_training(window) -> Training:
     panel.open_frame.connect(lambda material, index: open_frame(window, material, index))
     panel.save_pose.connect(lambda material, index: save_pose(window, material, index))
     panel.use_model.connect(lambda name: use_personal_model(window, name))
+    if panel.running:
+        window.statusBar().showMessage("A personal model is training in the background: see the Train dock", 10000)
     panel.running_changed.connect(lambda running: window.statusBar().showMessage(
         "Training a personal model in a separate process" if running else "Training process ended", 5000))
     return training
@@ -174,8 +176,8 @@ def may_close(window) -> bool:
     panel.job = None
     if choice == KEEP:
         job.detach()
-        print(f"posestudio: training goes on in the background (process {job.pid}); its run folder is {job.run}",
-              file=sys.stderr)
+        who = f" (process {job.pid})" if job.pid else ""
+        print(f"posestudio: training goes on in the background{who}; its run folder is {job.run}", file=sys.stderr)
         return True
     code = job.cancel_and_wait(CANCEL_WAIT_S)
     if code != train_run.EXIT_CANCELLED:

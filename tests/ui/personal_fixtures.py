@@ -22,10 +22,17 @@ RUN_TIMEOUT_MS = 60_000
 
 @pytest.fixture
 def personal(monkeypatch):
-    """The dock runs the stand-in child; 40 steps of ``step_s`` each."""
+    """The dock runs the stand-in child, 40 steps of 0.05 s; the dock's remembered run
+    (settings) is forgotten after the test, so no later window follows a test's run."""
     monkeypatch.setattr(train_run, "PERSONAL_PROGRAM", [sys.executable, str(DOUBLE)])
     monkeypatch.setenv("PYTHONPATH", str(REPO))
     monkeypatch.setenv("POSESTUDIO_DOUBLE_STEP_S", "0.05")
+    yield
+    from posestudio.ui import settings
+
+    s = settings.settings()
+    s.remove("train")
+    s.sync()
 
 
 @pytest.fixture

@@ -139,3 +139,32 @@ def test_gpu_is_offered_only_when_present(qtbot, personal):  # noqa: F811
     assert devices == {False: ["auto", "cpu"], True: ["auto", "cpu", "cuda"]}
     found = shutil.which("nvidia-smi") is not None
     assert train_run.gpu_present() or not found  # a machine with the driver's tool always offers it
+
+
+def test_a_remembered_run_whose_process_ended_is_shown_not_followed(qtbot, personal, material):  # noqa: F811
+    """A run that died in its "prepare" or "train" phase (a bad input before it wrote "failed")
+    left a fresh progress.json: the next dock followed it as if it were training, for minutes."""
+    import subprocess
+    import sys
+
+    from posestudio.ui.panels.train_panel import TrainPanel
+
+    first = TrainPanel(gpu=False)
+    qtbot.addWidget(first)
+    first.set_source(material)
+    assert first.start()
+    qtbot.waitUntil(lambda: first.progress.get("step", 0) >= 3, timeout=RUN_TIMEOUT_MS)
+    job = first.job
+    job.proc.kill()  # dies mid-training, saying nothing
+    job.proc.wait()
+    first.timer.stop()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    first.setup.remember(int(dead.stdout))  # as a window that kept it in the background remembers it
+    job.cleanup()
+    assert json.loads((first.run_path() / "progress.json").read_text())["phase"] == "train"
+    again = TrainPanel(gpu=False, restore=True)
+    qtbot.addWidget(again)
+    assert again.run_path() == first.run_path()
+    assert not again.running and again.resume_button.isEnabled()
+    assert again.phase.text().startswith("Training · step")  # what the folder says, shown as it is
+    assert again.curves.point_count()[0] >= 3

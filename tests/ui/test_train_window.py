@@ -19,6 +19,7 @@ from tests.ui.personal_fixtures import RUN_TIMEOUT_MS, material, personal  # noq
 @pytest.fixture
 def twindow(window, personal):  # noqa: F811
     training = training_dock.install_training(window)
+    window.ask_about_training = lambda win: training_dock.CANCEL  # a test never waits on the question
     yield window
     job = training.panel.job
     if job is not None:
@@ -115,7 +116,11 @@ def test_closing_while_training_asks_and_cancel_saves_the_run(qtbot, twindow, ma
     assert progress["phase"] == "cancelled" and 3 <= progress["step"] < 40
 
 
-def test_keep_training_in_the_background_outlives_the_window(qtbot, twindow, material):  # noqa: F811
+def test_keep_training_in_the_background_outlives_the_window_and_the_next_dock_follows_it(
+        qtbot, twindow, material, monkeypatch):  # noqa: F811
+    from posestudio.ui.panels.train_panel import TrainPanel
+
+    monkeypatch.setenv("POSESTUDIO_DOUBLE_STEP_S", "0.15")  # long enough to be followed after the close
     w = twindow
     panel = w.training.panel
     panel.set_source(material)
@@ -125,9 +130,17 @@ def test_keep_training_in_the_background_outlives_the_window(qtbot, twindow, mat
     w.ask_about_training = lambda win: training_dock.KEEP
     w.close()
     assert not w.isVisible() and panel.job is None and job.poll() is None  # still training
+    # the next window's dock remembers the run and follows it through its folder alone
+    again = TrainPanel(gpu=False, restore=True)
+    qtbot.addWidget(again)
+    assert again.run_path() == panel.run_path() and again.setup.source.text() == str(material)
+    assert again.running and isinstance(again.job, train_run.AttachedRun), again.message.text()
+    assert again.cancel_button.isEnabled() and "background" in again.message.text()
+    assert again.curves.point_count()[0] >= 3  # the curve so far, read from curves.jsonl
+    qtbot.waitUntil(lambda: not again.running, timeout=RUN_TIMEOUT_MS)
     assert job.wait(RUN_TIMEOUT_MS / 1000) == train_run.EXIT_DONE
-    assert json.loads((panel.run_path() / "progress.json").read_text())["phase"] == "done"
-    assert (panel.run_path() / "score.json").is_file()
+    assert again.phase.text().startswith("Done") and again.score.use_button.isEnabled()
+    assert again.curves.point_count() == (40, 8)
     shutil.rmtree(panel.run_path())
 
 

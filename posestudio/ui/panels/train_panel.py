@@ -48,9 +48,9 @@ class TrainPanel(QWidget):
     use_model = Signal(str)  # the installed personal model's name, for this document
     running_changed = Signal(bool)
 
-    def __init__(self, gpu: bool | None = None, parent=None):
+    def __init__(self, gpu: bool | None = None, restore: bool = False, parent=None):
         super().__init__(parent)
-        self.job: train_run.TrainJob | None = None
+        self.job: train_run.TrainJob | train_run.AttachedRun | None = None
         self.curves_reader: train_run.CurveReader | None = None
         self.progress: dict = {}
         self.reviewing: int | None = None
@@ -111,6 +111,8 @@ class TrainPanel(QWidget):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
         self._update_buttons()
+        if restore and self.setup.restore():
+            self.load_run()
 
     # -- choices ---------------------------------------------------------------------------------
     def set_source(self, path) -> None:
@@ -155,9 +157,20 @@ class TrainPanel(QWidget):
         progress = train_run.read_json(run / "progress.json")
         if progress:
             self._show_progress(progress)
+        self.curves.clear()
+        self.curves_reader = train_run.CurveReader(run / "curves.jsonl")
+        self.curves.add(self.curves_reader.read_new())
+        self.score.clear_score()
         score = train_run.read_json(run / "score.json")
         if score:
             self.score.show_score(score)
+        pid = self.setup.remembered_pid() if run == self.setup.remembered_run() else None
+        if train_run.AttachedRun.going_on(run, pid):  # kept training when a window closed: follow it
+            self.job = train_run.AttachedRun(run, pid)
+            self.timer.start()
+            self.show_message("Following a run that goes on in the background (Cancel stops it)")
+            self.tabs.setCurrentIndex(CURVES)
+            self.running_changed.emit(True)
         self._update_buttons()
 
     def _show_material(self, material: train_run.Material) -> None:
@@ -183,6 +196,7 @@ class TrainPanel(QWidget):
         except OSError as exc:
             self.show_message(f"{self.run_path()}: could not start training ({exc.strerror or exc})", warning=True)
             return False
+        self.setup.remember(self.job.pid)
         self.curves_reader = train_run.CurveReader(self.run_path() / "curves.jsonl")
         self.progress = {}
         self.timer.start()
@@ -260,6 +274,7 @@ class TrainPanel(QWidget):
     def _finished(self, job: train_run.TrainJob, code: int) -> None:
         self.timer.stop()
         self.job = None
+        self.setup.remember()  # no process to follow any more
         error = job.error_line()
         job.cleanup()
         if job.prepare_only:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posestudio.ui import train_run
+from posestudio.ui import settings, train_run
 
 MODELS = {"refine": "Personal refiner (light)", "scmnet": "SCM-Net, self-supervised"}
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.avi *.mkv *.webm *.gif)"
@@ -74,12 +74,48 @@ class TrainSetup(QWidget):
         form.addRow("Run folder", rrow)
 
     def set_source(self, path: str | Path) -> None:
-        """Use ``path`` as material; an empty run folder gets ``<name>_personal`` beside it."""
+        """Use ``path`` as material, with the run folder ``<name>_personal`` beside it (the
+        artist may choose another after): a run folder never silently mixes two materials."""
         path = Path(path)
         self.source.setText(str(path))
-        if not self.run_folder.text().strip():
-            self.run_folder.setText(str(path.parent / f"{path.stem or path.name}_personal"))
-            self.run_changed.emit()
+        self.run_folder.setText(str(path.parent / f"{path.stem or path.name}_personal"))
+        self.run_changed.emit()
+
+    def remember(self, pid: int | None = None) -> None:
+        """Keep the choices and the running process for the next window (which shows the run
+        folder's state again, and follows the run if it is still going)."""
+        s = settings.settings()
+        for key, v in (("source", self.source.text()), ("run", self.run_folder.text()),
+                       ("model", self.model.currentData()), ("device", self.device.currentData()),
+                       ("minutes", self.minutes.value()), ("pid", int(pid or 0))):
+            s.setValue(f"train/{key}", v)
+        s.sync()
+
+    def restore(self) -> bool:
+        """The choices the last run was started with; whether there was a run folder."""
+        self.source.setText(str(settings.value("train/source", "") or ""))
+        self.run_folder.setText(str(settings.value("train/run", "") or ""))
+        for combo, key in ((self.model, "train/model"), (self.device, "train/device")):
+            index = combo.findData(settings.value(key, ""))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        try:
+            self.minutes.setValue(int(settings.value("train/minutes", self.minutes.value())))
+        except (TypeError, ValueError):
+            pass
+        return bool(self.run_folder.text().strip())
+
+    @staticmethod
+    def remembered_run() -> Path | None:
+        text = str(settings.value("train/run", "") or "").strip()
+        return Path(text).expanduser() if text else None
+
+    @staticmethod
+    def remembered_pid() -> int | None:
+        try:
+            return int(settings.value("train/pid", 0) or 0) or None
+        except (TypeError, ValueError):
+            return None
 
     def choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Material: a folder of pictures")
