@@ -164,7 +164,32 @@ def test_a_remembered_run_whose_process_ended_is_shown_not_followed(qtbot, perso
     assert json.loads((first.run_path() / "progress.json").read_text())["phase"] == "train"
     again = TrainPanel(gpu=False, restore=True)
     qtbot.addWidget(again)
+    again.tabs.setCurrentIndex(again.tabs.indexOf(again.curves))
+    again.show()
     assert again.run_path() == first.run_path()
     assert not again.running and again.resume_button.isEnabled()
     assert again.phase.text().startswith("Training · step")  # what the folder says, shown as it is
     assert again.curves.point_count()[0] >= 3
+
+
+def test_the_window_starts_without_importing_pyqtgraph(tmp_path):
+    """pyqtgraph costs about a second to import: the Train dock loads it when its curves are
+    first shown, not when the window starts (a fresh process, as a user starts the app)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, posestudio.ui\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from posestudio.ui.main_window import MainWindow\n"
+            "w = MainWindow(); w.show()\n"
+            "[app.processEvents() for _ in range(50)]\n"
+            "assert w.training.dock is not None\n"
+            "print('pyqtgraph' in sys.modules)\n"
+            "w.training.action.trigger(); w.training.panel.tabs.setCurrentWidget(w.training.panel.curves)\n"
+            "[app.processEvents() for _ in range(20)]\n"
+            "print('pyqtgraph' in sys.modules)\n")
+    env = {**__import__("os").environ, "POSESTUDIO_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]

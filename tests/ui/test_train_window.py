@@ -133,6 +133,7 @@ def test_keep_training_in_the_background_outlives_the_window_and_the_next_dock_f
     # the next window's dock remembers the run and follows it through its folder alone
     again = TrainPanel(gpu=False, restore=True)
     qtbot.addWidget(again)
+    again.show()
     assert again.run_path() == panel.run_path() and again.setup.source.text() == str(material)
     assert again.running and isinstance(again.job, train_run.AttachedRun), again.message.text()
     assert again.cancel_button.isEnabled() and "background" in again.message.text()

@@ -1,19 +1,19 @@
 """Live training curves for the Train dock, drawn with pyqtgraph: the loss per
-step, and the validation SSIM and PSNR on the held-out frames (two plots with a
-linked step axes; at the end the weight-free engine's scores are drawn as dashed
-lines, so "beats the engine" is visible on the curve)."""
+step, and the validation SSIM and PSNR on the held-out frames (two plots side by
+side with linked step axes; at the end the weight-free engine's scores are drawn
+as dashed lines, so "beats the engine" is visible on the curve).
+
+pyqtgraph takes about a second to import; the plots are built the first time
+they are shown or get points, never while the window starts."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from posestudio.ui.panels.train_views import WrapLabel
 
-LOSS_PEN = pg.mkPen("#4a90d9", width=2)
-SSIM_PEN = pg.mkPen("#3cb371", width=2)
-PSNR_PEN = pg.mkPen("#e08a1e", width=2)
+COLOURS = {"loss": "#4a90d9", "ssim": "#3cb371", "psnr": "#e08a1e"}
 
 
 class TrainCurves(QWidget):
@@ -26,19 +26,37 @@ class TrainCurves(QWidget):
         self.val_steps: list[float] = []
         self.ssim: list[float] = []
         self.psnr: list[float] = []
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.setMinimumHeight(120)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0)
+        self.engine: tuple[float, float] | None = None
+        self.engine_lines: list = []
+        self.graphics = None  # the plots, once built
+        self.lay = QVBoxLayout(self)
+        self.lay.setContentsMargins(0, 0, 0, 0)
+        self.room = QWidget()  # holds the plots' place until they are built
+        self.room.setMinimumHeight(120)
+        self.lay.addWidget(self.room, 1)
+        self.latest = WrapLabel("No training yet")
+        self.latest.setObjectName("train_latest")
+        self.latest.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.lay.addWidget(self.latest)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._build()
+
+    def _build(self) -> None:
+        if self.graphics is not None:
+            return
+        import pyqtgraph as pg
+
+        g = pg.GraphicsLayoutWidget()
+        g.setBackground("w")
+        g.setMinimumHeight(120)
+        self.loss_plot = g.addPlot(row=0, col=0)
         self.loss_plot.setLabel("left", "loss")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
         self.loss_plot.setLabel("bottom", "step")
-        self.val_plot = self.graphics.addPlot(row=0, col=1)  # side by side: the dock is wider than tall
+        self.val_plot = g.addPlot(row=0, col=1)  # side by side: the dock is wider than tall
         self.val_plot.setLabel("left", "val SSIM")
         self.val_plot.setLabel("bottom", "step")
-        self.val_plot.showGrid(x=True, y=True, alpha=0.3)
         self.val_plot.setXLink(self.loss_plot)
         # PSNR (dB) on its own right-hand axis: a second view box over the SSIM plot
         self.psnr_view = pg.ViewBox()
@@ -50,18 +68,21 @@ class TrainCurves(QWidget):
         self.val_plot.vb.sigResized.connect(self._sync_views)
         for plot in (self.loss_plot, self.val_plot):
             plot.setMenuEnabled(False)
+            plot.showGrid(x=True, y=True, alpha=0.3)
             for side in ("left", "bottom", "right"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # a loss of 0.8 reads 0.8, not "800 m"
-        self.loss_curve = self.loss_plot.plot([], [], pen=LOSS_PEN)
-        self.ssim_curve = self.val_plot.plot([], [], pen=SSIM_PEN, symbol="o", symbolSize=5, symbolBrush="#3cb371")
-        self.psnr_curve = pg.PlotDataItem([], [], pen=PSNR_PEN, symbol="t", symbolSize=5, symbolBrush="#e08a1e")
+        self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen(COLOURS["loss"], width=2))
+        self.ssim_curve = self.val_plot.plot([], [], pen=pg.mkPen(COLOURS["ssim"], width=2), symbol="o",
+                                             symbolSize=5, symbolBrush=COLOURS["ssim"])
+        self.psnr_curve = pg.PlotDataItem([], [], pen=pg.mkPen(COLOURS["psnr"], width=2), symbol="t", symbolSize=5,
+                                          symbolBrush=COLOURS["psnr"])
         self.psnr_view.addItem(self.psnr_curve)
-        self.engine_lines: list = []
-        lay.addWidget(self.graphics, 1)
-        self.latest = WrapLabel("No training yet")
-        self.latest.setObjectName("train_latest")
-        self.latest.setAlignment(Qt.AlignmentFlag.AlignLeft)
-        lay.addWidget(self.latest)
+        self.lay.replaceWidget(self.room, g)
+        self.room.deleteLater()
+        self.graphics = g
+        self._redraw()
+        if self.engine is not None:
+            self.show_engine(*self.engine)
 
     def _sync_views(self) -> None:
         self.psnr_view.setGeometry(self.val_plot.vb.sceneBoundingRect())
@@ -70,9 +91,8 @@ class TrainCurves(QWidget):
     def clear(self) -> None:
         for seq in (self.steps, self.loss, self.val_steps, self.ssim, self.psnr):
             seq.clear()
-        for line in self.engine_lines:
-            line.getViewBox().removeItem(line)
-        self.engine_lines.clear()
+        self._remove_engine_lines()
+        self.engine = None
         self._redraw()
         self.latest.setText("No training yet")
 
@@ -89,12 +109,15 @@ class TrainCurves(QWidget):
                 self.val_steps.append(step)
                 self.ssim.append(float(r.get("val_ssim", float("nan"))))
                 self.psnr.append(float(r.get("val_psnr", float("nan"))))
+        if self.isVisible():
+            self._build()
         self._redraw()
 
     def _redraw(self) -> None:
-        self.loss_curve.setData(self.steps, self.loss)
-        self.ssim_curve.setData(self.val_steps, self.ssim)
-        self.psnr_curve.setData(self.val_steps, self.psnr)
+        if self.graphics is not None:
+            self.loss_curve.setData(self.steps, self.loss)
+            self.ssim_curve.setData(self.val_steps, self.ssim)
+            self.psnr_curve.setData(self.val_steps, self.psnr)
         parts = []
         if self.loss:
             parts.append(f"step {self.steps[-1]:.0f}: loss {self.loss[-1]:.4g}")
@@ -103,18 +126,29 @@ class TrainCurves(QWidget):
         if parts:
             self.latest.setText(" · ".join(parts))
 
+    def _remove_engine_lines(self) -> None:
+        for line in self.engine_lines:
+            view = line.getViewBox()
+            if view is not None:
+                view.removeItem(line)
+        self.engine_lines = []
+
     def show_engine(self, ssim: float, psnr: float) -> None:
         """The weight-free engine's held-out scores as dashed lines to beat."""
-        for line in self.engine_lines:
-            line.getViewBox().removeItem(line)
-        self.engine_lines = [
-            self.val_plot.addLine(y=ssim, pen=pg.mkPen("#3cb371", style=Qt.PenStyle.DashLine)),
-        ]
-        psnr_line = pg.InfiniteLine(pos=psnr, angle=0, pen=pg.mkPen("#e08a1e", style=Qt.PenStyle.DashLine))
+        self.engine = (float(ssim), float(psnr))
+        if self.graphics is None:
+            return  # drawn when the plots are built
+        import pyqtgraph as pg
+
+        self._remove_engine_lines()
+        ssim_line = self.val_plot.addLine(y=ssim, pen=pg.mkPen(COLOURS["ssim"], style=Qt.PenStyle.DashLine))
+        psnr_line = pg.InfiniteLine(pos=psnr, angle=0, pen=pg.mkPen(COLOURS["psnr"], style=Qt.PenStyle.DashLine))
         self.psnr_view.addItem(psnr_line)
-        self.engine_lines.append(psnr_line)
+        self.engine_lines = [ssim_line, psnr_line]
 
     def point_count(self) -> tuple[int, int]:
-        """(loss points, validation points) drawn."""
-        return len(self.loss_curve.getData()[0] if self.loss_curve.getData()[0] is not None else []), \
-            len(self.ssim_curve.getData()[0] if self.ssim_curve.getData()[0] is not None else [])
+        """(loss points, validation points) drawn; (0, 0) before the plots exist."""
+        if self.graphics is None:
+            return 0, 0
+        xs = self.loss_curve.getData()[0], self.ssim_curve.getData()[0]
+        return tuple(0 if x is None else len(x) for x in xs)
