@@ -185,7 +185,6 @@ class TrainJob:
         self.prepare_only = prepare_only
         self.detached = False
         self.started = time.monotonic()
-        self.run.mkdir(parents=True, exist_ok=True)
         fd, log = tempfile.mkstemp(prefix="posestudio-personal-", suffix=".log")
         self.log = Path(log)
         try:
