@@ -1,6 +1,6 @@
-"""Regenerate docs/app_train_running.png and docs/app_train_score.png: the real
-window at 1280x800 with the Train dock during a run (curves, sample grid) and
-after it (the score table).
+"""Regenerate docs/app_train_frames.png, docs/app_train_running.png and
+docs/app_train_score.png: the real window at 1280x800 with the Train dock after
+Prepare (the kept frames), during a run (curves) and after it (the score table).
 
     xvfb-run -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb PYTHONPATH=$PWD \\
         .venv/bin/python docs/make_train_screenshots.py [--double]
@@ -72,6 +72,8 @@ def main():
     while panel.running:
         settle(app, 1)
         time.sleep(0.02)
+    panel.frames.frames.setCurrentRow(1)
+    shot(app, "docs/app_train_frames.png")
     panel.start()
     while panel.running and panel.progress.get("step", 0) < 25:
         settle(app, 1)

@@ -49,7 +49,10 @@ def test_prepare_lists_kept_and_left_out_frames_with_reasons(qtbot, panel, mater
     assert panel.frames.frames.count() == 4
     assert panel.frames.left_out.count() == 1
     assert "tiny.png" in panel.frames.left_out.item(0).text() and "too small" in panel.frames.left_out.item(0).text()
-    assert "4 frames kept (2 held out" in panel.message.text() and "1 left out" in panel.message.text()
+    summary = panel.frames.summary.text()
+    assert "4 frames kept (2 held out" in summary and "1 left out" in summary
+    assert [panel.frames.frames.item(i).text().endswith("held out") for i in range(4)] == [False, False, True, True]
+    assert panel.phase.text() == "Prepared" and "Review poses" in panel.message.text()
     assert not panel.frames.frames.item(0).icon().isNull()  # a real thumbnail of the frame
     assert panel.review_button.isEnabled() and panel.start_button.isEnabled()
     assert not (run / "progress.json").read_text().count('"train"')  # prepare only: no training

@@ -301,7 +301,8 @@ class TrainPanel(QWidget):
                 self.show_message(str(exc), warning=True)
                 return
             self.phase.setText("Prepared")
-            self.show_message(self.frames.summary.text())
+            self.show_message("Check the poses: double-click a frame (or Review poses) to correct one on the "
+                              "canvas; then Start")
             self.tabs.setCurrentIndex(FRAMES)
             return
         score = train_run.read_json(job.run / "score.json")

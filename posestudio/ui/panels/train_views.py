@@ -71,6 +71,8 @@ class FramesView(QWidget):
         self.frames.setIconSize(THUMB)
         self.frames.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.frames.setMovement(QListWidget.Movement.Static)
+        self.frames.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 2 * self.fontMetrics().lineSpacing() + 8))
+        self.frames.setWordWrap(True)
         self.frames.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.frames.setMinimumHeight(THUMB.height() + 16)  # one row of thumbnails; more when the dock is taller
         self.frames.setToolTip("Double-click a frame to correct its pose on the canvas")
@@ -89,7 +91,7 @@ class FramesView(QWidget):
         self.left_out.clear()
         for i, f in enumerate(material.frames):
             name = Path(f["file"]).stem
-            item = QListWidgetItem(thumbnail(material.frame_file(i)), name + (" (held out)" if f.get("holdout") else ""))
+            item = QListWidgetItem(thumbnail(material.frame_file(i)), name + ("\nheld out" if f.get("holdout") else ""))
             item.setToolTip(f"{f['file']}" + (": held out for the score, never trained on" if f.get("holdout") else ""))
             self.frames.addItem(item)
         for entry in material.left_out:
