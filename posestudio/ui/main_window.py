@@ -79,7 +79,10 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
             return
         install_editing_tools(self)
         if getattr(self, "editing", None) is not None:
-            self.brush_bar.hide()  # the editing palette has the full brush; B still toggles the simple one
+            self.brush_bar.hide()
+        from posestudio.ui.training_dock import install_training
+
+        install_training(self)  # the editing palette has the full brush; B still toggles the simple one
         dock_layout.arrange(self)
         paint_focus.follow_editing_tools(self)
         # docks added one by one can leave a minimum size for them all stacked: recompute it
@@ -438,7 +441,9 @@ class MainWindow(PoseCommands, ExportCommands, QMainWindow):
         return r == QMessageBox.StandardButton.Discard
 
     def closeEvent(self, event) -> None:
-        if not self.ask_to_save():
+        from posestudio.ui.training_dock import may_close
+
+        if not self.ask_to_save() or not may_close(self):
             event.ignore()
             return
         s = settings.settings()
