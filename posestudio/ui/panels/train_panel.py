@@ -16,7 +16,16 @@ The panel only emits intents (``open_frame``, ``save_pose``, ``use_model``);
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from posestudio.errors import InputError
 from posestudio.ui import train_run
@@ -57,7 +66,7 @@ class TrainPanel(QWidget):
         self.material: train_run.Material | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()
         self.prepare_button = QPushButton("Prepare")
         self.prepare_button.setToolTip("Find the person and the pose in every frame; list what is kept and left out")
         self.review_button = QPushButton("Review poses")
@@ -68,8 +77,10 @@ class TrainPanel(QWidget):
         self.cancel_button.setToolTip("Stop after saving; Resume continues from there")
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue a cancelled run from its last saved step")
-        for b in (self.prepare_button, self.review_button, self.start_button, self.cancel_button, self.resume_button):
-            buttons.addWidget(b)
+        # two rows: one row of five made the dock (and the right column) wider than the generator docks
+        for i, b in enumerate((self.prepare_button, self.review_button, self.start_button, self.cancel_button,
+                               self.resume_button)):
+            buttons.addWidget(b, i // 3, i % 3)
         lay.addLayout(buttons)
         self.prepare_button.clicked.connect(self.prepare)
         self.review_button.clicked.connect(self.review_selected)
