@@ -300,3 +300,23 @@ def test_import_coco_people_scaled_to_the_canvas(window, tmp_path):
     nose = layer.poses[1].xy[0]
     assert np.allclose(nose, (b.xy[0] + 0.5) / 2 - 0.5, atol=1e-6)
     assert window.session.undo.undoText() == "Import people.json"
+
+
+def test_fit_zoom_does_not_depend_on_the_scroll_bars(window):
+    """A fit measured on the current viewport changed with the scroll bars it made appear;
+    with resize re-fitting, the two could chase each other for ever (a hang seen in the suite)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtWidgets import QApplication
+
+    view = window.view
+    view.setSceneRect(QRectF(-5000, -5000, 10000, 10000))  # something far off the picture: bars as needed
+    zooms = []
+    for policy in (Qt.ScrollBarPolicy.ScrollBarAlwaysOff, Qt.ScrollBarPolicy.ScrollBarAsNeeded):
+        view.setHorizontalScrollBarPolicy(policy)
+        view.setVerticalScrollBarPolicy(policy)
+        QApplication.processEvents()
+        view.fit()
+        zooms.append(view.zoom)
+    assert view.horizontalScrollBar().isVisible()
+    assert zooms[0] == zooms[1]
+    assert view.fitted

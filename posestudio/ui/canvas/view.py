@@ -65,6 +65,7 @@ class CanvasView(PoseDragMixin, QGraphicsView):
         self._band: QRubberBand | None = None
         self._band_origin = None
         self.fitted = True  # the whole picture is shown; resizing the view keeps it so until a zoom
+        self._fitting = False
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -102,10 +103,18 @@ class CanvasView(PoseDragMixin, QGraphicsView):
         rect = self.canvas.image_rect()
         if rect.isEmpty():
             return
-        vp = self.viewport().rect().adjusted(16, 16, -16, -16)
+        # the viewport's size without scroll bars: a fit that measured the current viewport
+        # could make the bars appear, shrink the viewport, fit again, hide them, and so on
+        # for ever (resizeEvent re-fits) -- the zoom must not depend on the bars
+        size = self.maximumViewportSize()
+        vp = QRect(0, 0, size.width(), size.height()).adjusted(16, 16, -16, -16)
         z = min(vp.width() / rect.width(), vp.height() / rect.height())
-        self.set_zoom(z)
-        self.centerOn(rect.center())
+        self._fitting = True
+        try:
+            self.set_zoom(z)
+            self.centerOn(rect.center())
+        finally:
+            self._fitting = False
         self.fitted = True
 
     def actual_size(self) -> None:
@@ -113,7 +122,7 @@ class CanvasView(PoseDragMixin, QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        if self.fitted:  # docks appearing, maximizing: the picture stays whole in view
+        if self.fitted and not self._fitting:  # docks appearing, maximizing: the picture stays whole in view
             self.fit()
 
     def wheelEvent(self, event) -> None:
