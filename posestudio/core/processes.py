@@ -31,6 +31,6 @@ def pid_alive(pid: int, started: str | None = None) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
-        return True
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process, or a pid no kernel hands out: not provably gone
     return True

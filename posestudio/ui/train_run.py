@@ -26,6 +26,7 @@ from pathlib import Path
 
 from posestudio.core.formats.atomic import atomic_write_bytes
 from posestudio.core.pose import Pose
+from posestudio.core.processes import pid_alive
 from posestudio.core.project import pose_from_json, pose_to_json
 from posestudio.errors import InputError, describe
 
@@ -158,16 +159,6 @@ def save_frame_pose(run: str | Path, index: int, pose: Pose) -> Path:
 
 
 # -- the child process ------------------------------------------------------------------------
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # someone's process: assume it is the run's, the folder's staleness decides
-    return True
-
-
 def last_line(text: str) -> str:
     """The last non-empty line, with its whitespace folded: the one line the dock shows."""
     for line in reversed(text.splitlines()):
@@ -280,7 +271,7 @@ class AttachedRun:
         progress = read_json(path)
         if not progress or progress.get("phase") not in ("prepare", "train", "score"):
             return False
-        if pid and not process_alive(pid):
+        if pid and not pid_alive(int(pid)):
             return False
         try:
             return time.time() - path.stat().st_mtime < cls.STALE_S
