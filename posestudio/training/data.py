@@ -1,10 +1,10 @@
 """Which data set a run reads (``--data synth|PATH``) and the order it reads it in.
 
 - ``synth``: :class:`datasets.SynthPairs` (people; parsing in the recipe's label set) or
-  :class:`datasets.SynthFaces` (``scmnet-face``), seeded with ``--seed``.
+  :class:`face_datasets.SynthFaces` (``scmnet-face``), seeded with ``--seed``.
 - a folder with ``images/``, ``annotations.csv`` and ``pairs.csv`` (optional
   ``parsing/``): :class:`datasets.PoseTransferPairs` (the pose-transfer layout);
-- a folder with ``images/`` and ``edges/``: :class:`datasets.FaceEdgeFolder`;
+- a folder with ``images/`` and ``edges/``: :class:`face_datasets.FaceEdgeFolder`;
 - any other folder: :class:`datasets.CharacterFolder` (one character; self-supervised
   for SCM-Net, every ordered pair of its images for the paired recipes).
 
@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 
 from posestudio.errors import InputError
-from posestudio.training import datasets
+from posestudio.training import datasets, face_datasets
 from posestudio.training.ddp import DistInfo
 
 
@@ -33,13 +33,13 @@ def make_dataset(data: str, kind: str, size: tuple[int, int], seed: int, label_s
         if kind == "faces":
             if size[0] != size[1]:
                 raise InputError(f"scmnet-face trains on square images, got --size {size[0]}x{size[1]}")
-            return datasets.SynthFaces(length, size[0], seed)
+            return face_datasets.SynthFaces(length, size[0], seed)
         return datasets.SynthPairs(length, size, seed, label_set=label_set)
     root = Path(data)
     if not root.is_dir():
         raise InputError("--data must be 'synth' or a folder", root)
     if kind == "faces":
-        return datasets.FaceEdgeFolder(root, size[0], label_set=label_set)
+        return face_datasets.FaceEdgeFolder(root, size[0], label_set=label_set)
     if (root / "pairs.csv").is_file() and (root / "annotations.csv").is_file():
         parsing = root / "parsing"
         return datasets.PoseTransferPairs(

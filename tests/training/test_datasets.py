@@ -17,13 +17,12 @@ from posestudio.core.skeleton import FLIP_PERMUTATION
 from posestudio.errors import InputError
 from posestudio.training.datasets import (
     CharacterFolder,
-    FaceEdgeFolder,
     PoseTransferPairs,
-    SynthFaces,
     SynthPairs,
     fit_image,
     fit_pose,
-)  # fmt: skip
+)
+from posestudio.training.face_datasets import FaceEdgeFolder, SynthFaces  # fmt: skip
 
 
 @pytest.fixture()

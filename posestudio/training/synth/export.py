@@ -5,7 +5,7 @@
   poses of one character) and ``parsing/NAME_parsing.png`` (SPT-10 index PNGs), i.e. the
   DeepFashion/Market pose-transfer layout that ``datasets.PoseTransferPairs`` reads;
 - ``write_face_edge_set``: CelebA-HQ-like ``images/``, ``edges/``, ``parsing/`` (scm8) and
-  ``landmarks.csv`` (68 x, y per row) for ``datasets.FaceEdgeFolder``.
+  ``landmarks.csv`` (68 x, y per row) for ``face_datasets.FaceEdgeFolder``.
 
 ``python -m posestudio.training.synth.export people OUT --characters 100 --poses 4``
 ``python -m posestudio.training.synth.export faces OUT --count 1000``
