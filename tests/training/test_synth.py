@@ -11,8 +11,7 @@ import pytest
 from posestudio.core import labels
 from posestudio.training.synth import MannequinGenerator, figure_from_pose, load_real_poses, render
 from posestudio.training.synth.appearance import random_appearance
-from posestudio.training.synth.faces import EDGE_RUNS, FaceGenerator, edge_map
-from posestudio.training.synth.mannequin import (
+from posestudio.training.synth.drawer import (
     HAIR,
     L_ARM,
     L_LEG,
@@ -22,6 +21,7 @@ from posestudio.training.synth.mannequin import (
     SKIRT,
     UPPER,
 )  # fmt: skip
+from posestudio.training.synth.faces import EDGE_RUNS, FaceGenerator, edge_map
 from posestudio.training.synth.poses import build
 from posestudio.training.synth.textures import TextureSpec, render_background
 

@@ -16,7 +16,8 @@ import numpy as np
 from posestudio.core import labels
 from posestudio.core.pose import Pose
 from posestudio.training.synth.appearance import Appearance, random_appearance
-from posestudio.training.synth.mannequin import SHOE, render
+from posestudio.training.synth.drawer import SHOE
+from posestudio.training.synth.mannequin import render
 from posestudio.training.synth.poses import Figure, figure_from_pose, random_figure
 from posestudio.training.synth.textures import render_background
 
