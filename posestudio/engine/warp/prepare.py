@@ -140,6 +140,9 @@ def prepare_source(
     sil = None
     if spt is not None and use_silhouette:
         sil = torso_silhouette(pose, (spt == 3).astype(np.uint8))
+    elif use_silhouette:
+        sil = torso_silhouette(pose, np.isin(owner, [_P["torso"], _P["hips"]]).astype(np.uint8))
+        sil = None if sil is None else (sil[0], 0.0)
     head_c = head_centre_from_parsing(spt, pose) if spt is not None and pose.visible[1] else None
     codes = np.where(owner >= 0, owner * 2 + 2, 0).astype(np.int16)
     prep = PreparedSource(
