@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -58,3 +59,26 @@ def test_a_torso_seen_in_profile_is_not_mirrored():
     assert sil is not None
     m = part_transforms(sp, tp, sil)["torso"]
     assert np.linalg.det(m[:, :2]) > 0
+
+
+def _detail(image, mask):
+    """Mean absolute difference between the image and its 5x5 box blur, over ``mask``."""
+    img = image.astype(np.float32)
+    return float(np.abs(img - cv2.blur(img, (5, 5))).max(-1)[mask].mean())
+
+
+@pytest.mark.parametrize("i", [5, 12, 31])
+def test_a_front_turned_to_the_back_loses_its_buttons_and_print(i):
+    """Front view -> back view: the back of the shirt shows the garment's colour, not the
+    front's buttons, prints and open jacket (the torso's fine detail goes), and the
+    picture is closer to the real back view than the untouched front texture."""
+    src, sp, tgt, tp = real_pair(i)
+    assert sp.visible[[0, 14, 15]].any() and not tp.visible[[0, 14, 15]].any()
+    prep = prepare_source(src, sp)
+    out = puppet_warp(src, sp, tp)
+    torso_src = prep.owner == _P["torso"]
+    torso_out = out.parts == _P["torso"]
+    assert torso_out.sum() > 0.2 * torso_src.sum()
+    assert _detail(out.image, cv2.erode(torso_out.astype(np.uint8), np.ones((5, 5))) > 0) < 0.25 * _detail(
+        src, cv2.erode(torso_src.astype(np.uint8), np.ones((5, 5))) > 0
+    )

@@ -41,9 +41,9 @@ from posestudio.engine.warp.rig import (
     part_transforms,
 )
 from posestudio.engine.warp.skinning import GROUPS, chain_map
+from posestudio.engine.warp.turn import face_to_hair, plain_garment, turns_round
 
 _ARM_IDS = [_P[n] for n in ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")]
-_FACE_JOINTS = (0, 14, 15)
 # How a body cut by the frame continues past it: its last row of pixels stretched
 # (mirroring the garment back in scored worse on the real pairs: 0.547 vs 0.551 SSIM).
 _BEYOND = cv2.BORDER_REPLICATE
@@ -129,30 +129,6 @@ def _consistent(own, mx, my, roi, mats_by_id, size) -> np.ndarray:
     ey = a[3] * mx + a[4] * my + a[5] - yy
     with np.errstate(invalid="ignore"):
         return (ex * ex + ey * ey) <= (FOLD_TOLERANCE * size) ** 2
-
-
-def _face_region(pose: Pose, h: int, w: int) -> np.ndarray:
-    """uint8 HxW: an ellipse over the face (nose and eyes) of ``pose``."""
-    out = np.zeros((h, w), np.uint8)
-    face = [j for j in _FACE_JOINTS if pose.visible[j]]
-    if not face:
-        return out
-    pts = pose.xy[face]
-    c = pts.mean(0)
-    ears = [j for j in (16, 17) if pose.visible[j]]
-    span = max(float(np.ptp(pts[:, 0])), *(abs(pose.xy[j, 0] - c[0]) for j in ears), 4.0)
-    r = 0.9 * span if len(face) > 1 else 6.0
-    cv2.ellipse(
-        out,
-        (int(round(c[0])), int(round(c[1] + 0.15 * r))),
-        (int(round(r)), int(round(1.3 * r))),
-        0,
-        0,
-        360,
-        1,
-        -1,
-    )
-    return out
 
 
 def _bbox(mask: np.ndarray):
@@ -292,7 +268,8 @@ def warp_prepared(
     todo_all = np.zeros((h, w), bool)
     par = prep.parsing
     parsing_out = None if par is None else np.zeros_like(par)
-    for _, (x0, y0, rw, rh), mx, my, a, _member, todo, part_ids in layers:
+    plain = plain_garment(img, prep.owner) if turns_round(sp, tp) else None
+    for g, (x0, y0, rw, rh), mx, my, a, _member, todo, part_ids in layers:
         R = (slice(y0, y0 + rh), slice(x0, x0 + rw))
         if mx is None:  # a static layer changes pixels only inside U
             ix0, iy0, ix1, iy1 = max(x0, ux0), max(y0, uy0), min(x0 + rw, ux1), min(y0 + rh, uy1)
@@ -304,7 +281,8 @@ def warp_prepared(
                 )
         else:
             RU = (slice(y0 - uy0, y0 - uy0 + rh), slice(x0 - ux0, x0 - ux0 + rw))
-            warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND).astype(np.float32)
+            look = plain if (g == "body" and plain is not None) else img
+            warped = cv2.remap(look, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND).astype(np.float32)
             out_u[RU] = cv2.blendLinear(warped, out_u[RU], a, 1.0 - a)
         vis[R] = a + (1.0 - a) * vis[R]
         top = a > 0.5
@@ -353,7 +331,7 @@ def warp_prepared(
                 out = fill_from_surroundings(out, face, parsing_out == 2)
                 parsing_out[face] = 2
         else:
-            out = _face_to_hair(out, prep, flow, parts)
+            out = face_to_hair(out, prep, flow, parts)
     elif parsing_out is not None:
         parsing_out = sides_from_parts(parsing_out, parts, prep.label_set)
     return Warp(out, flow, np.clip(vis, 0.0, 1.0), parts, parsing_out, warnings)
@@ -368,30 +346,3 @@ def _trunk_hull(parts: np.ndarray) -> np.ndarray:
         step = max(1, len(xs) // 4000)
         cv2.fillConvexPoly(out, cv2.convexHull(np.stack([xs[::step], ys[::step]], 1).astype(np.int32)), 1)
     return out > 0
-
-
-def _face_to_hair(out: np.ndarray, prep: PreparedSource, flow: np.ndarray, parts: np.ndarray) -> np.ndarray:
-    """Without a parsing map: target head pixels that read the source face are refilled
-    from the head pixels around them (hair)."""
-    h, w = out.shape[:2]
-    face = _face_region(prep.pose, h, w)
-    if not face.any():
-        return out
-    head = parts == _P["head"]
-    ys, xs = np.nonzero(head)
-    if not len(ys):
-        return out
-    sx = np.clip(np.rint(xs + flow[ys, xs, 0]).astype(int), 0, w - 1)
-    sy = np.clip(np.rint(ys + flow[ys, xs, 1]).astype(int), 0, h - 1)
-    todo = np.zeros((h, w), bool)
-    todo[ys, xs] = face[sy, sx] > 0
-    if not todo.any() or todo.sum() > 0.8 * head.sum():
-        return out
-    # the donors are the top of the head (hair), not the ears and neck beside the face
-    face_pts = prep.pose.xy[[j for j in _FACE_JOINTS if prep.pose.visible[j]]]
-    above = np.zeros((h, w), bool)
-    above[ys, xs] = sy < face_pts[:, 1].min() - 0.25 * max(float(np.ptp(face_pts[:, 0])), 4.0)
-    donors = head & ~todo & above
-    if donors.sum() < 0.1 * todo.sum():
-        donors = head & ~todo
-    return fill_from_surroundings(out, todo, donors)
