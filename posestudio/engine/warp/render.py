@@ -36,6 +36,7 @@ from posestudio.engine.warp.rig import (
     _P,
     _TWIN,
     PARTS,
+    _body_scale,
     depth_order,
     mirrored_limbs,
     part_transforms,
@@ -165,6 +166,24 @@ def _static_layer(group: str, prep: PreparedSource, ids: list[int]):
     )
 
 
+# Gaussian prefilter before a shrinking resample: sigma = AA_SIGMA * sqrt(s^2 - 1) source
+# pixels for a shrink by s (source pixels per target pixel); below AA_MIN nothing.
+AA_SIGMA = 0.5
+AA_MIN = 1.15
+
+
+def shrink_filtered(image, src, dst):
+    """``image`` low-pass filtered for a warp that shrinks the body (``src`` larger than
+    ``dst``): a remap reads every s-th source pixel, and unfiltered that aliases (jagged
+    stripes, sparkling prints). None stays None; no shrink returns ``image`` itself."""
+    if image is None:
+        return None
+    s = _body_scale(src, dst)
+    if s < AA_MIN:
+        return image
+    return cv2.GaussianBlur(image, (0, 0), AA_SIGMA * float(np.sqrt(s * s - 1)))
+
+
 def warp_prepared(
     prep: PreparedSource, target_pose: Pose, complete_body: bool = True, borrow_limbs: bool = True
 ) -> Warp:
@@ -269,6 +288,7 @@ def warp_prepared(
     par = prep.parsing
     parsing_out = None if par is None else np.zeros_like(par)
     plain = plain_garment(img, prep.owner) if turns_round(sp, tp) else None
+    look_img, plain = shrink_filtered(img, sp, tp), shrink_filtered(plain, sp, tp)
     for g, (x0, y0, rw, rh), mx, my, a, _member, todo, part_ids in layers:
         R = (slice(y0, y0 + rh), slice(x0, x0 + rw))
         if mx is None:  # a static layer changes pixels only inside U
@@ -281,7 +301,7 @@ def warp_prepared(
                 )
         else:
             RU = (slice(y0 - uy0, y0 - uy0 + rh), slice(x0 - ux0, x0 - ux0 + rw))
-            look = plain if (g == "body" and plain is not None) else img
+            look = plain if (g == "body" and plain is not None) else look_img
             warped = cv2.remap(look, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND).astype(np.float32)
             out_u[RU] = cv2.blendLinear(warped, out_u[RU], a, 1.0 - a)
         vis[R] = a + (1.0 - a) * vis[R]
