@@ -1,4 +1,4 @@
-"""The weight-free warp on real pairs whose person turns: torso width, profile views, backs."""
+"""The weight-free warp on real pairs: turning, profile views, scale, which part owns what."""
 
 from __future__ import annotations
 
@@ -103,3 +103,30 @@ def test_a_body_shrunk_to_a_third_is_low_pass_filtered_like_a_downscaled_photo()
     got = out.image[y0 : y0 + h, x0 : x0 + w].astype(np.float32)
     err = lambda a: float(np.abs(a - small)[body].mean())  # noqa: E731
     assert err(got) < 0.95 * err(naive)  # unfiltered the warp is worse than the plain resize
+
+
+_ARM_IDS = [_P[n] for n in ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")]
+
+
+def test_hands_resting_on_the_jeans_do_not_own_the_jeans():
+    """Pair 50: the hands hang beside the jeans, the knees are cut off by the frame. The
+    nearest-bone part map gave 70 % of the jeans to the forearms, which then carried them
+    away; the arms now own only their own width and the thighs without knees are the hips'."""
+    src, sp, _, _ = real_pair(50)
+    prep = prepare_source(src, sp)
+    px = src.astype(int)
+    jeans = (px[..., 2] - px[..., 0] > 20) & (prep.matte > 0.5)
+    jeans[: int(sp.xy[[8, 11], 1].min()) - 10] = False
+    assert jeans.sum() > 1000
+    assert (np.isin(prep.owner, _ARM_IDS) & jeans).sum() < 0.15 * jeans.sum()
+
+
+def test_an_arm_beside_the_torso_carries_less_shirt():
+    """Pair 17: arms hanging against a light blue tank top. The strip of shirt the arms
+    owned by nearest-bone assignment (14 % of the shirt) shrinks to the arms' width."""
+    src, sp, _, _ = real_pair(17)
+    prep = prepare_source(src, sp)
+    px = src.astype(int)
+    shirt = (px[..., 2] - px[..., 0] > 25) & (px[..., 2] > 170) & (prep.matte > 0.5)
+    assert shirt.sum() > 3000
+    assert (np.isin(prep.owner, _ARM_IDS) & shirt).sum() < 0.12 * shirt.sum()
