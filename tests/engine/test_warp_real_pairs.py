@@ -130,3 +130,35 @@ def test_an_arm_beside_the_torso_carries_less_shirt():
     shirt = (px[..., 2] - px[..., 0] > 25) & (px[..., 2] > 170) & (prep.matte > 0.5)
     assert shirt.sum() > 3000
     assert (np.isin(prep.owner, _ARM_IDS) & shirt).sum() < 0.12 * shirt.sum()
+
+
+@pytest.mark.parametrize("i", [10, 14])
+def test_a_head_the_frame_cut_is_not_stretched_past_the_frame(i):
+    """A close-up whose head touches the top edge posed as a full figure: the head read
+    the replicated top row past the frame (a tall 'chimney' of hair, 581 pixels on pair 14).
+    Now no head pixel reads above the frame."""
+    src, sp, _, tp = real_pair(i)
+    out = puppet_warp(src, sp, tp)
+    head = out.parts == _P["head"]
+    reads_y = np.mgrid[0 : src.shape[0], 0 : src.shape[1]][0] + out.flow[..., 1]
+    assert head.sum() > 300
+    assert (head & (reads_y < -1)).sum() == 0
+
+
+def test_every_limb_the_target_shows_is_drawn_on_its_bone():
+    """Twenty real pairs: wherever the target has a limb bone (arm or leg, both joints
+    shown, inside the frame), the picture shows body there (visibility), never a hole or
+    the backdrop: a limb no source pixel reaches is filled from the body around it."""
+    missing = []
+    for i in range(20):
+        src, sp, _, tp = real_pair(i)
+        out = puppet_warp(src, sp, tp)
+        h, w = src.shape[:2]
+        for a, b in ((2, 3), (3, 4), (5, 6), (6, 7), (8, 9), (9, 10), (11, 12), (12, 13)):
+            if tp.visible[a] and tp.visible[b]:
+                bone = np.zeros((h, w), np.uint8)
+                pa, pb = np.round(tp.xy[[a, b]]).astype(int)
+                cv2.line(bone, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), 1, 1)
+                missing.append(float((out.visibility[bone > 0] < 0.5).mean()))
+    assert len(missing) > 50
+    assert max(missing) < 0.05

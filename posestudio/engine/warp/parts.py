@@ -243,6 +243,27 @@ def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:
     return out
 
 
+# Half-width of the capsules around the target's arm bones (legs 1.3 times that), in torso
+# lengths, inside which a limb no source pixel reaches is filled from the body around it.
+LIMB_FILL = 0.04
+
+
+def _limb_capsules(pose: Pose, h: int, w: int) -> np.ndarray:
+    """uint8 HxW: thin capsules around the limb bones of ``pose`` (empty without a torso)."""
+    out = np.zeros((h, w), np.uint8)
+    v = pose.visible
+    hips = [j for j in (8, 11) if v[j]]
+    if not (v[1] and hips):
+        return out
+    torso = float(np.hypot(*(pose.xy[hips].mean(0) - pose.xy[1])))
+    for a, b in ((2, 3), (3, 4), (5, 6), (6, 7), (8, 9), (9, 10), (11, 12), (12, 13)):
+        if v[a] and v[b]:
+            r = LIMB_FILL * torso * (1.3 if a >= 8 else 1.0)
+            pa, pb = np.round(pose.xy[[a, b]]).astype(int)
+            cv2.line(out, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), 1, max(1, int(round(2 * r))))
+    return out
+
+
 def _skeleton_body(pose: Pose, h: int, w: int) -> np.ndarray:
     """The body mask of ``core.pose.body_mask`` (limbs, torso and head filled, grown by
     a disc of min(h, w)/24), grown with a distance transform: large discs are slow to dilate."""

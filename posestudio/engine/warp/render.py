@@ -26,6 +26,7 @@ from posestudio.engine.warp.legs import (
     _trunk_or_inside,
 )
 from posestudio.engine.warp.parts import (
+    _limb_capsules,
     _target_roi,
     _torso_polygon,
     _turns_away,
@@ -42,7 +43,7 @@ from posestudio.engine.warp.rig import (
     part_transforms,
 )
 from posestudio.engine.warp.skinning import GROUPS, chain_map
-from posestudio.engine.warp.turn import face_to_hair, plain_garment, turns_round
+from posestudio.engine.warp.turn import face_to_hair, head_outline, plain_garment, turns_round
 
 _ARM_IDS = [_P[n] for n in ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")]
 # How a body cut by the frame continues past it: its last row of pixels stretched
@@ -242,7 +243,7 @@ def warp_prepared(
         else:
             # an arm is never stretched past the frame: a hand the frame cut off ends there
             # (replicating its last row drew streaks far outside the moved forearm)
-            beyond = cv2.BORDER_CONSTANT if g in ("r_arm", "l_arm") else _BEYOND
+            beyond = cv2.BORDER_CONSTANT if g in ("r_arm", "l_arm", "head") else _BEYOND
             a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=beyond) * member
         if g == "body" and any(_continued_leg(lg, sp, tp, h, w) for lg in _LEG_JOINTS) and any(prep.edges):
             a = a * _trunk_or_inside(tp, mx, my, roi, w, h)
@@ -330,6 +331,18 @@ def warp_prepared(
         # (On every pose-transfer pair as well it cost SSIM: 0.5877 -> 0.5869, +0.01 dB.)
         if any(mx is None and g == "body" for g, _r, mx, *_ in layers):
             gaps |= _trunk_hull(parts) & hole & (vis < 0.5)
+        else:  # a limb the target shows and no source pixel reaches is body, not backdrop
+            gaps |= (_limb_capsules(tp, h, w) > 0) & (vis < 0.5)
+        # a head the top of the frame cut: the skull the target shows above the cut is
+        # rebuilt from the head's own pixels (it used to be the top row stretched upwards)
+        cut = np.zeros((h, w), bool)
+        for g, (x0, y0, rw, rh), mx, my, *_ in layers:
+            if g == "head" and mx is not None:
+                cut[y0 : y0 + rh, x0 : x0 + rw] = my < 0
+        skull = (head_outline(tp, h, w) > 0) & (vis < 0.5) & cut
+        if skull.any() and (parts == _P["head"]).any():
+            out = fill_from_surroundings(out, skull, parts == _P["head"])
+            vis[skull] = 1.0
         todo_all |= gaps
         vis[gaps] = 1.0
     if todo_all.any():

@@ -93,3 +93,26 @@ def face_to_hair(out: np.ndarray, prep: PreparedSource, flow: np.ndarray, parts:
     if donors.sum() < 0.1 * todo.sum():
         donors = head & ~todo
     return fill_from_surroundings(out, todo, donors)
+
+
+# The skull's half-width in units of the neck-to-face distance (its height 1.25 times that).
+HEAD_R = 0.45
+
+
+def head_outline(pose: Pose, h: int, w: int) -> np.ndarray:
+    """uint8 HxW: an ellipse where ``pose``'s skull is (above the neck, around the face and
+    ears), empty without the neck and a head joint."""
+    out = np.zeros((h, w), np.uint8)
+    head = [j for j in (0, 14, 15, 16, 17) if pose.visible[j]]
+    if not (pose.visible[1] and head):
+        return out
+    c = pose.xy[head].mean(0)
+    d = float(np.hypot(*(c - pose.xy[1])))
+    if d < 2:
+        return out
+    up = (c - pose.xy[1]) / d
+    centre = c + 0.15 * d * up
+    ang = float(np.degrees(np.arctan2(up[1], up[0]))) + 90
+    axes = (int(round(HEAD_R * d)), int(round(HEAD_R * 1.25 * d)))
+    cv2.ellipse(out, (int(round(centre[0])), int(round(centre[1]))), axes, ang, 0, 360, 1, -1)
+    return out
