@@ -229,9 +229,10 @@ def sides_from_parts(parsing: np.ndarray, parts: np.ndarray, label_set: str) -> 
 
 
 def _turns_away(src: Pose, dst: Pose) -> bool:
-    """True when the source shows the face (nose or an eye) and the target none of it."""
+    """True when the source shows the face (nose or an eye) and the target none of it but
+    an ear (a target without any head joint has its head cut off by the frame)."""
     face = [0, 14, 15]
-    return bool(src.visible[face].any() and not dst.visible[face].any())
+    return bool(src.visible[face].any() and not dst.visible[face].any() and dst.visible[[16, 17]].any())
 
 
 def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:

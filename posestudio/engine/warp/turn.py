@@ -21,11 +21,19 @@ _FACE = (0, 14, 15)
 # The smoothing's sigma, a fraction of the image's longer side: wider than buttons and
 # prints, narrower than the garment's shading.
 PLAIN_SIGMA = 1 / 20
+# A head pixel this far (max over RGB) from the face's median colour is hair, not skin.
+SKIN_DISTANCE = 40
 
 
 def turns_round(src: Pose, dst: Pose) -> bool:
-    """True when one pose shows the face (nose or an eye) and the other none of it."""
-    return bool(src.visible[list(_FACE)].any()) != bool(dst.visible[list(_FACE)].any())
+    """True when one pose shows the face (nose or an eye) and the other shows the back of
+    the head: no face, but an ear. (No head joint at all is a head the frame cut off,
+    not a back view.)"""
+    face_s, face_d = bool(src.visible[list(_FACE)].any()), bool(dst.visible[list(_FACE)].any())
+    if face_s == face_d:
+        return False
+    back = dst if face_s else src
+    return bool(back.visible[[16, 17]].any())
 
 
 def plain_garment(image: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -90,6 +98,11 @@ def face_to_hair(out: np.ndarray, prep: PreparedSource, flow: np.ndarray, parts:
     above = np.zeros((h, w), bool)
     above[ys, xs] = sy < face_pts[:, 1].min() - 0.25 * max(float(np.ptp(face_pts[:, 0])), 4.0)
     donors = head & ~todo & above
+    # the forehead is skin, not hair: donors far from the face's colour
+    skin = np.median(prep.image[face > 0].reshape(-1, 3).astype(np.float32), 0)
+    hair = donors & (np.abs(out.astype(np.float32) - skin).max(-1) > SKIN_DISTANCE)
+    if hair.sum() >= 0.1 * todo.sum():
+        donors = hair
     if donors.sum() < 0.1 * todo.sum():
         donors = head & ~todo
     return fill_from_surroundings(out, todo, donors)
