@@ -335,12 +335,13 @@ def warp_prepared(
             gaps |= (_limb_capsules(tp, h, w) > 0) & (vis < 0.5)
         # a head the top of the frame cut: the skull the target shows above the cut is
         # rebuilt from the head's own pixels (it used to be the top row stretched upwards)
-        cut = np.zeros((h, w), bool)
+        cut = None
         for g, (x0, y0, rw, rh), mx, my, *_ in layers:
-            if g == "head" and mx is not None:
+            if g == "head" and mx is not None and bool((my < 0).any()):
+                cut = np.zeros((h, w), bool)
                 cut[y0 : y0 + rh, x0 : x0 + rw] = my < 0
-        skull = (head_outline(tp, h, w) > 0) & (vis < 0.5) & cut
-        if skull.any() and (parts == _P["head"]).any():
+        skull = None if cut is None else (head_outline(tp, h, w) > 0) & (vis < 0.5) & cut
+        if skull is not None and skull.any() and (parts == _P["head"]).any():
             out = fill_from_surroundings(out, skull, parts == _P["head"])
             vis[skull] = 1.0
         todo_all |= gaps
