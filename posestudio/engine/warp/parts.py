@@ -32,6 +32,12 @@ _SPT10_ALLOWED: dict[int, tuple[str, ...]] = {
 
 # Resolution (longest side) at which pixels are assigned to parts.
 _WORK_SIDE = 192
+# An arm's half-width is at most this fraction of the torso's length (neck to mid-hip);
+# the width measured on the matte is widened by ARM_SLACK (sleeves, the edge's softness).
+ARM_WIDTH = 0.16
+ARM_SLACK = 1.25
+# A thigh without its knee is the hips' down to this fraction of the torso's length below the hip.
+HIP_STUB = 0.3
 
 
 # -- which source pixel belongs to which part ------------------------------------
@@ -46,6 +52,14 @@ def _part_skeletons(pose: Pose, h: int, w: int, s: float) -> dict[str, np.ndarra
     if v[8] and v[11]:
         img = np.zeros((h, w), np.uint8)
         cv2.line(img, pt(8), pt(11), 1, 1)
+        if v[1]:
+            # a thigh whose knee is not shown (cut by the frame) belongs to the hips: the
+            # hands resting beside it are not nearer than the trousers' own skeleton
+            down = (xy[8] + xy[11]) / 2 - xy[1]
+            for hip, knee in ((8, 9), (11, 12)):
+                if not v[knee]:
+                    end = np.clip(np.round(xy[hip] + HIP_STUB * down), -1e6, 1e6).astype(int)
+                    cv2.line(img, pt(hip), (int(end[0]), int(end[1])), 1, 1)
         out["hips"] = img
     torso = [j for j in (2, 5, 11, 8) if v[j]]
     if v[8] and v[11] and v[2] and v[5]:
@@ -136,10 +150,59 @@ def assign_parts(pose: Pose, body: np.ndarray, parsing_spt10: np.ndarray | None)
             if sel.any():
                 sub = np.argmin(dist[idx][:, sel], 0)
                 lab[sel] = np.asarray(idx)[sub]
+    if parsing_spt10 is None:
+        small_body = cv2.resize(body.astype(np.uint8), (ww, hw), interpolation=cv2.INTER_NEAREST)
+        lab = _arms_their_width(pose, s, names, dist, lab, small_body)
     part_ids = np.array([_P[n] for n in names], np.int16)[lab]
     if s < 1.0:
         part_ids = cv2.resize(part_ids, (w, h), interpolation=cv2.INTER_NEAREST)
     return np.where(body > 0, part_ids, -1).astype(np.int16)
+
+
+def _limb_half_width(pose: Pose, s: float, a: int, b: int, inside: np.ndarray, cap: float) -> float:
+    """Half the width of the limb on bone a->b (scale ``s``): the distance from the middle
+    of the bone to the body's edge (``inside``: distance transform of the body), at most
+    ``cap`` (an arm lying over the torso has no edge of its own)."""
+    h, w = inside.shape
+    pts = pose.xy[a] * s + np.linspace(0.2, 0.8, 7)[:, None] * (pose.xy[b] - pose.xy[a]) * s
+    xs, ys = np.round(pts).astype(int).T
+    ok = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+    if not ok.any():
+        return cap
+    return min(float(np.median(inside[ys[ok], xs[ok]])), cap)
+
+
+def _arms_their_width(pose, s, names, dist, lab, body) -> np.ndarray:
+    """Arm pixels over the trunk (inside the hull of its pixels) further from their bone
+    than the arm is wide go to the nearest other part: nearest-bone assignment gives a
+    forearm lying beside the torso a strip of shirt (or the trousers a hand rests on),
+    which then travels with the arm. Outside the trunk a loose sleeve stays with its arm."""
+    v = pose.visible
+    hips = [j for j in (8, 11) if v[j]]
+    if not (v[1] and hips):
+        return lab
+    cap = ARM_WIDTH * float(np.hypot(*(pose.xy[hips].mean(0) - pose.xy[1]))) * s
+    others = [i for i, n in enumerate(names) if n not in _ARMS]
+    if not others or cap < 1:
+        return lab
+    inside = cv2.distanceTransform(body, cv2.DIST_L2, 3)
+    trunk_ids = [i for i, n in enumerate(names) if n in ("torso", "hips")]
+    trunk = np.isin(lab, trunk_ids) & (body > 0)
+    if trunk.sum() < 3:
+        return lab
+    ys, xs = np.nonzero(trunk)
+    hull = np.zeros(lab.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(np.stack([xs, ys], 1).astype(np.int32)), 1)
+    lab = lab.copy()
+    nearest_other = np.asarray(others)[np.argmin(dist[others], 0)]
+    for k, n in enumerate(names):
+        if n not in _ARMS:
+            continue
+        a, b, _ = _SEGMENTS[n]
+        r = ARM_SLACK * _limb_half_width(pose, s, a, b, inside, cap) + 1.0
+        far = (lab == k) & (dist[k] > r) & (hull > 0)
+        lab[far] = nearest_other[far]
+    return lab
 
 
 def sides_from_parts(parsing: np.ndarray, parts: np.ndarray, label_set: str) -> np.ndarray:
@@ -166,9 +229,10 @@ def sides_from_parts(parsing: np.ndarray, parts: np.ndarray, label_set: str) -> 
 
 
 def _turns_away(src: Pose, dst: Pose) -> bool:
-    """True when the source shows the face (nose or an eye) and the target none of it."""
+    """True when the source shows the face (nose or an eye) and the target none of it but
+    an ear (a target without any head joint has its head cut off by the frame)."""
     face = [0, 14, 15]
-    return bool(src.visible[face].any() and not dst.visible[face].any())
+    return bool(src.visible[face].any() and not dst.visible[face].any() and dst.visible[[16, 17]].any())
 
 
 def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:
@@ -177,6 +241,27 @@ def _torso_polygon(pose: Pose, h: int, w: int) -> np.ndarray:
     pts = [j for j in (2, 5, 11, 8) if pose.visible[j]]
     if len(pts) >= 3:
         cv2.fillPoly(out, [np.round(pose.xy[pts]).astype(np.int32)], 1)
+    return out
+
+
+# Half-width of the capsules around the target's arm bones (legs 1.3 times that), in torso
+# lengths, inside which a limb no source pixel reaches is filled from the body around it.
+LIMB_FILL = 0.04
+
+
+def _limb_capsules(pose: Pose, h: int, w: int) -> np.ndarray:
+    """uint8 HxW: thin capsules around the limb bones of ``pose`` (empty without a torso)."""
+    out = np.zeros((h, w), np.uint8)
+    v = pose.visible
+    hips = [j for j in (8, 11) if v[j]]
+    if not (v[1] and hips):
+        return out
+    torso = float(np.hypot(*(pose.xy[hips].mean(0) - pose.xy[1])))
+    for a, b in ((2, 3), (3, 4), (5, 6), (6, 7), (8, 9), (9, 10), (11, 12), (12, 13)):
+        if v[a] and v[b]:
+            r = LIMB_FILL * torso * (1.3 if a >= 8 else 1.0)
+            pa, pb = np.round(pose.xy[[a, b]]).astype(int)
+            cv2.line(out, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), 1, max(1, int(round(2 * r))))
     return out
 
 

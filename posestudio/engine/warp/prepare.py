@@ -31,6 +31,9 @@ from posestudio.engine.warp.rig import _P, torso_silhouette
 # matte's soft edge still carries a little of the old backdrop.
 MARGIN = 1 / 100
 CACHE_SIZE = 4
+# Arm pixels over the trunk within a band of 1/IN_FRONT_BAND of the image around the arm
+# bones cover the torso (were 1/20: forearms wider than that left white patches).
+IN_FRONT_BAND = 10
 _ARM_IDS = [_P[n] for n in ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")]
 
 
@@ -81,7 +84,7 @@ def _arms_in_front(owner: np.ndarray, pose: Pose) -> np.ndarray:
     part map gives the arm much of the back, which is no arm.)"""
     h, w = owner.shape
     bones = np.zeros((h, w), np.uint8)
-    thick = max(2, round(max(h, w) / 20))
+    thick = max(2, round(max(h, w) / IN_FRONT_BAND))
     for a, b in ((2, 3), (3, 4), (5, 6), (6, 7)):
         if pose.visible[a] and pose.visible[b]:
             pa, pb = np.clip(np.round(pose.xy[[a, b]]), -1e6, 1e6).astype(int)
@@ -140,6 +143,9 @@ def prepare_source(
     sil = None
     if spt is not None and use_silhouette:
         sil = torso_silhouette(pose, (spt == 3).astype(np.uint8))
+    elif use_silhouette:
+        sil = torso_silhouette(pose, np.isin(owner, [_P["torso"], _P["hips"]]).astype(np.uint8))
+        sil = None if sil is None else (sil[0], 0.0)
     head_c = head_centre_from_parsing(spt, pose) if spt is not None and pose.visible[1] else None
     codes = np.where(owner >= 0, owner * 2 + 2, 0).astype(np.int16)
     prep = PreparedSource(

@@ -26,6 +26,7 @@ from posestudio.engine.warp.legs import (
     _trunk_or_inside,
 )
 from posestudio.engine.warp.parts import (
+    _limb_capsules,
     _target_roi,
     _torso_polygon,
     _turns_away,
@@ -36,14 +37,15 @@ from posestudio.engine.warp.rig import (
     _P,
     _TWIN,
     PARTS,
+    _body_scale,
     depth_order,
     mirrored_limbs,
     part_transforms,
 )
 from posestudio.engine.warp.skinning import GROUPS, chain_map
+from posestudio.engine.warp.turn import face_to_hair, head_outline, plain_garment, turns_round
 
 _ARM_IDS = [_P[n] for n in ("r_upper_arm", "r_forearm", "l_upper_arm", "l_forearm")]
-_FACE_JOINTS = (0, 14, 15)
 # How a body cut by the frame continues past it: its last row of pixels stretched
 # (mirroring the garment back in scored worse on the real pairs: 0.547 vs 0.551 SSIM).
 _BEYOND = cv2.BORDER_REPLICATE
@@ -131,30 +133,6 @@ def _consistent(own, mx, my, roi, mats_by_id, size) -> np.ndarray:
         return (ex * ex + ey * ey) <= (FOLD_TOLERANCE * size) ** 2
 
 
-def _face_region(pose: Pose, h: int, w: int) -> np.ndarray:
-    """uint8 HxW: an ellipse over the face (nose and eyes) of ``pose``."""
-    out = np.zeros((h, w), np.uint8)
-    face = [j for j in _FACE_JOINTS if pose.visible[j]]
-    if not face:
-        return out
-    pts = pose.xy[face]
-    c = pts.mean(0)
-    ears = [j for j in (16, 17) if pose.visible[j]]
-    span = max(float(np.ptp(pts[:, 0])), *(abs(pose.xy[j, 0] - c[0]) for j in ears), 4.0)
-    r = 0.9 * span if len(face) > 1 else 6.0
-    cv2.ellipse(
-        out,
-        (int(round(c[0])), int(round(c[1] + 0.15 * r))),
-        (int(round(r)), int(round(1.3 * r))),
-        0,
-        0,
-        360,
-        1,
-        -1,
-    )
-    return out
-
-
 def _bbox(mask: np.ndarray):
     ys, xs = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     return None if not len(ys) else (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
@@ -187,6 +165,24 @@ def _static_layer(group: str, prep: PreparedSource, ids: list[int]):
         todo,
         own.astype(np.int16) - 1,
     )
+
+
+# Gaussian prefilter before a shrinking resample: sigma = AA_SIGMA * sqrt(s^2 - 1) source
+# pixels for a shrink by s (source pixels per target pixel); below AA_MIN nothing.
+AA_SIGMA = 0.5
+AA_MIN = 1.15
+
+
+def shrink_filtered(image, src, dst):
+    """``image`` low-pass filtered for a warp that shrinks the body (``src`` larger than
+    ``dst``): a remap reads every s-th source pixel, and unfiltered that aliases (jagged
+    stripes, sparkling prints). None stays None; no shrink returns ``image`` itself."""
+    if image is None:
+        return None
+    s = _body_scale(src, dst)
+    if s < AA_MIN:
+        return image
+    return cv2.GaussianBlur(image, (0, 0), AA_SIGMA * float(np.sqrt(s * s - 1)))
 
 
 def warp_prepared(
@@ -247,7 +243,7 @@ def warp_prepared(
         else:
             # an arm is never stretched past the frame: a hand the frame cut off ends there
             # (replicating its last row drew streaks far outside the moved forearm)
-            beyond = cv2.BORDER_CONSTANT if g in ("r_arm", "l_arm") else _BEYOND
+            beyond = cv2.BORDER_CONSTANT if g in ("r_arm", "l_arm", "head") else _BEYOND
             a = cv2.remap(prep.matte, mx, my, cv2.INTER_LINEAR, borderMode=beyond) * member
         if g == "body" and any(_continued_leg(lg, sp, tp, h, w) for lg in _LEG_JOINTS) and any(prep.edges):
             a = a * _trunk_or_inside(tp, mx, my, roi, w, h)
@@ -292,7 +288,9 @@ def warp_prepared(
     todo_all = np.zeros((h, w), bool)
     par = prep.parsing
     parsing_out = None if par is None else np.zeros_like(par)
-    for _, (x0, y0, rw, rh), mx, my, a, _member, todo, part_ids in layers:
+    plain = plain_garment(img, prep.owner) if turns_round(sp, tp) else None
+    look_img, plain = shrink_filtered(img, sp, tp), shrink_filtered(plain, sp, tp)
+    for g, (x0, y0, rw, rh), mx, my, a, _member, todo, part_ids in layers:
         R = (slice(y0, y0 + rh), slice(x0, x0 + rw))
         if mx is None:  # a static layer changes pixels only inside U
             ix0, iy0, ix1, iy1 = max(x0, ux0), max(y0, uy0), min(x0 + rw, ux1), min(y0 + rh, uy1)
@@ -304,7 +302,8 @@ def warp_prepared(
                 )
         else:
             RU = (slice(y0 - uy0, y0 - uy0 + rh), slice(x0 - ux0, x0 - ux0 + rw))
-            warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND).astype(np.float32)
+            look = plain if (g == "body" and plain is not None) else look_img
+            warped = cv2.remap(look, mx, my, cv2.INTER_LINEAR, borderMode=_BEYOND).astype(np.float32)
             out_u[RU] = cv2.blendLinear(warped, out_u[RU], a, 1.0 - a)
         vis[R] = a + (1.0 - a) * vis[R]
         top = a > 0.5
@@ -332,6 +331,19 @@ def warp_prepared(
         # (On every pose-transfer pair as well it cost SSIM: 0.5877 -> 0.5869, +0.01 dB.)
         if any(mx is None and g == "body" for g, _r, mx, *_ in layers):
             gaps |= _trunk_hull(parts) & hole & (vis < 0.5)
+        else:  # a limb the target shows and no source pixel reaches is body, not backdrop
+            gaps |= (_limb_capsules(tp, h, w) > 0) & (vis < 0.5)
+        # a head the top of the frame cut: the skull the target shows above the cut is
+        # rebuilt from the head's own pixels (it used to be the top row stretched upwards)
+        cut = None
+        for g, (x0, y0, rw, rh), mx, my, *_ in layers:
+            if g == "head" and mx is not None and bool((my < 0).any()):
+                cut = np.zeros((h, w), bool)
+                cut[y0 : y0 + rh, x0 : x0 + rw] = my < 0
+        skull = None if cut is None else (head_outline(tp, h, w) > 0) & (vis < 0.5) & cut
+        if skull is not None and skull.any() and (parts == _P["head"]).any():
+            out = fill_from_surroundings(out, skull, parts == _P["head"])
+            vis[skull] = 1.0
         todo_all |= gaps
         vis[gaps] = 1.0
     if todo_all.any():
@@ -353,7 +365,7 @@ def warp_prepared(
                 out = fill_from_surroundings(out, face, parsing_out == 2)
                 parsing_out[face] = 2
         else:
-            out = _face_to_hair(out, prep, flow, parts)
+            out = face_to_hair(out, prep, flow, parts)
     elif parsing_out is not None:
         parsing_out = sides_from_parts(parsing_out, parts, prep.label_set)
     return Warp(out, flow, np.clip(vis, 0.0, 1.0), parts, parsing_out, warnings)
@@ -368,30 +380,3 @@ def _trunk_hull(parts: np.ndarray) -> np.ndarray:
         step = max(1, len(xs) // 4000)
         cv2.fillConvexPoly(out, cv2.convexHull(np.stack([xs[::step], ys[::step]], 1).astype(np.int32)), 1)
     return out > 0
-
-
-def _face_to_hair(out: np.ndarray, prep: PreparedSource, flow: np.ndarray, parts: np.ndarray) -> np.ndarray:
-    """Without a parsing map: target head pixels that read the source face are refilled
-    from the head pixels around them (hair)."""
-    h, w = out.shape[:2]
-    face = _face_region(prep.pose, h, w)
-    if not face.any():
-        return out
-    head = parts == _P["head"]
-    ys, xs = np.nonzero(head)
-    if not len(ys):
-        return out
-    sx = np.clip(np.rint(xs + flow[ys, xs, 0]).astype(int), 0, w - 1)
-    sy = np.clip(np.rint(ys + flow[ys, xs, 1]).astype(int), 0, h - 1)
-    todo = np.zeros((h, w), bool)
-    todo[ys, xs] = face[sy, sx] > 0
-    if not todo.any() or todo.sum() > 0.8 * head.sum():
-        return out
-    # the donors are the top of the head (hair), not the ears and neck beside the face
-    face_pts = prep.pose.xy[[j for j in _FACE_JOINTS if prep.pose.visible[j]]]
-    above = np.zeros((h, w), bool)
-    above[ys, xs] = sy < face_pts[:, 1].min() - 0.25 * max(float(np.ptp(face_pts[:, 0])), 4.0)
-    donors = head & ~todo & above
-    if donors.sum() < 0.1 * todo.sum():
-        donors = head & ~todo
-    return fill_from_surroundings(out, todo, donors)

@@ -36,6 +36,8 @@ _HEAD_JOINTS = (1, *skeleton.HEAD_JOINTS)
 # How far a torso may stretch beyond the body scale; a torso's depth / width.
 TORSO_STRETCH = 1.6
 TORSO_DEPTH = 0.6
+# Shoulder span across the torso axis / torso length below which a torso is seen edge-on.
+PROFILE_SPAN = 0.25
 
 
 # -- transforms -----------------------------------------------------------------
@@ -250,8 +252,12 @@ def _thick_torso_map(src: Pose, dst: Pose, sil: tuple[float, float], g: float) -
     ms_t, u_t, n_t, len_t = frame(dst)
     if len_s < 4 or len_t < 4:
         return None
-    side_s = np.sign(np.dot(src.xy[5] - src.xy[2], n_s)) or 1.0
-    side_t = np.sign(np.dot(dst.xy[5] - dst.xy[2], n_t)) or 1.0
+    span_s, span_t = float(np.dot(src.xy[5] - src.xy[2], n_s)), float(np.dot(dst.xy[5] - dst.xy[2], n_t))
+    side_s, side_t = float(np.sign(span_s) or 1.0), float(np.sign(span_t) or 1.0)
+    # In profile the shoulders almost coincide and their order says nothing about front or
+    # back: a torso seen edge-on in either pose keeps its side (no mirror).
+    if min(abs(span_s) / len_s, abs(span_t) / len_t) < PROFILE_SPAN:
+        side_t = side_s
     # Elliptic cross-section (depth/width ratio r): silhouette W and shoulder span S
     # of a torso turned by theta obey W^2 = 4B^2 + (1 - r^2) S^2, so
     # W_t^2 = W_s^2 + (1 - r^2) (S_t^2 - S_s^2), all in target pixels.
