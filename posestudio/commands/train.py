@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
-from posestudio.training.config import RECIPES, TrainConfig
+from posestudio.training.config import TrainConfig
+from posestudio.training.recipes.registry import names
 
-RECIPE_NAMES = tuple(RECIPES)  # one table of recipe names: training.config.RECIPES
+RECIPE_NAMES = names()  # one table of recipe names: training.recipes.registry.RECIPES
 D = TrainConfig.default  # every default below is the training config's, never a copy
 
 

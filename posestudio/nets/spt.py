@@ -12,8 +12,8 @@ Two generators, registered separately because the editor runs them separately
   :mod:`posestudio.nets.spt_parts`). Outputs ``image`` and ``warped_source`` (the
   source image moved by the same ten rigid-part affines: what the skips carry).
 
-Losses are in :mod:`posestudio.nets.spt_losses`, Algorithm 1 in
-:mod:`posestudio.nets.spt_schedule`.
+Losses are in :mod:`posestudio.nets.spt_losses`, Algorithm 1 (training) in
+:mod:`posestudio.training.recipes.spt_trainer`.
 """
 
 from __future__ import annotations

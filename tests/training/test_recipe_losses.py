@@ -289,11 +289,9 @@ def test_optimisers(arch, lr, betas):
      ("spt", [("regressor", 10), ("hs", 30), ("ha", 30), ("joint", 30)]), ("pona", [("train", 100)])],
 )  # fmt: skip
 def test_default_phase_schedules(arch, phases):
-    from posestudio.training import recipes, recipes_selfsup
+    from posestudio.training.recipes import recipe_class
 
-    cls = {"structflow": recipes.StructFlowRecipe, "attnflow": recipes.AttnFlowRecipe,
-           "spt": recipes_selfsup.SPTRecipe, "pona": recipes.PoNARecipe}[arch]  # fmt: skip
-    r = object.__new__(cls)
+    r = object.__new__(recipe_class(arch))
     r.cfg = TrainConfig(arch=arch, steps=100)
     assert r.phases() == phases
     starts = [0]

@@ -15,13 +15,13 @@ step on detached fakes. Returns the scalar loss terms.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from posestudio.nets import spt_losses as L
+from posestudio.training.recipes.base import frozen
 
 
 @dataclass
@@ -63,20 +63,6 @@ class SPTTrainer:
 
 def _f(x) -> float:
     return float(x.detach()) if torch.is_tensor(x) else float(x)
-
-
-@contextmanager
-def frozen(*modules: nn.Module):
-    """No parameter gradients for ``modules`` inside the block (restored after)."""
-    params = [p for m in modules for p in m.parameters()]
-    old = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, r in zip(params, old, strict=False):
-            p.requires_grad_(r)
 
 
 def hs_step(t: SPTTrainer, batch: dict[str, torch.Tensor]) -> dict[str, float]:
