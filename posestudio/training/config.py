@@ -77,6 +77,9 @@ class TrainConfig:
     synth_length: int = 100000
     workers: int = 0
     overrides: dict = field(default_factory=dict)  # generator config overrides (e.g. ngf)
+    # SPT's 128 -> 256 schedule (Sec. 4.1; training.recipes.spt): half size first, then H_A at
+    # the full size. None: on for spt with --preset paper, off otherwise
+    progressive: bool | None = None
     # filled by the recipe, saved for the record: losses left out for want of --vgg-weights
     dropped_losses: list[str] = field(default_factory=list)
 
@@ -95,6 +98,11 @@ class TrainConfig:
             self.size = self.size or p.size
             if self.lr_d is None and p.lr_d_ratio != 1.0:
                 self.lr_d = p.lr_d_ratio * float(lr if self.lr is None else self.lr)
+        if self.progressive is None:
+            self.progressive = self.preset == PAPER and self.arch == "spt"
+        self.progressive = bool(self.progressive)
+        if self.progressive and self.arch != "spt":
+            raise InputError(f"--progressive: only spt trains progressively (SPT Sec. 4.1), not {self.arch}")
         self.steps = steps if self.steps is None else int(self.steps)
         self.batch = batch if self.batch is None else int(self.batch)
         if self.size is not None:
