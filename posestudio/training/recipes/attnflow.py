@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from posestudio.nets.attnflow import AttnFlowLoss
+from posestudio.nets.attnflow import AttnFlowLoss, face_loss
 from posestudio.nets.discriminators import PatchDiscriminator
 from posestudio.nets.losses import (
     AdversarialLoss,
@@ -13,7 +13,6 @@ from posestudio.nets.losses import (
     attention_loss,
     sampling_correctness_loss,
 )
-from posestudio.nets.spt_losses import face_crops
 from posestudio.training.recipes.base import _f, adam, frozen, g_update, gan_step
 from posestudio.training.recipes.flow import FlowRecipe, warp_l1
 
@@ -26,8 +25,8 @@ class AttnFlowRecipe(FlowRecipe):
     with :attr:`AttnFlowLoss.DEFAULT_WEIGHTS` (GFLA's lambdas: attn 1, flow 5, regu 0.0025,
     perc 0.5, face 0.5, style 500, adv 2) and a PatchGAN D on the image. The face term
     (eq. 16) is the perceptual loss on 64x64 face crops placed by the target pose's head
-    joints (:func:`posestudio.nets.spt_losses.face_crops`), zero for a sample without two
-    visible head joints. EMA weights are the paper's "historical average"."""
+    joints (:func:`posestudio.nets.attnflow.face_loss`, the one home of eq. 16), zero for a
+    sample without two visible head joints. EMA weights are the paper's "historical average"."""
 
     name = "attnflow"
     VGG_LOSSES = ("flow / sampling correctness (eq. 11-12; the warp L1 stands in)", "perceptual (eq. 15)",
@@ -75,14 +74,6 @@ class AttnFlowRecipe(FlowRecipe):
                 terms["warp"] = terms["warp"] + warp_l1(src, tgt, e["flow"])
         return terms
 
-    def face(self, fake, tgt, ht) -> torch.Tensor:
-        """Eq. 16: perceptual loss between the 64x64 face crops of the output and the target
-        (crop placed by the target pose's head joints; samples without a face count zero)."""
-        fc, valid = face_crops(fake, ht, size=64)
-        tc, _ = face_crops(tgt, ht, size=64)
-        v = valid.reshape(-1, 1, 1, 1)
-        return self.perceptual(fc * v, tc * v)
-
     def step(self, phase, batch):
         src, hs, ht, tgt = (
             batch["source_image"],
@@ -105,7 +96,7 @@ class AttnFlowRecipe(FlowRecipe):
                 terms["adv"] = self.gan(self.d(fake), True, False)  # eq. 18
                 if self.vgg is not None:
                     terms["perc"] = self.perceptual(fake, tgt)  # eq. 15
-                    terms["face"] = self.face(fake, tgt, ht)  # eq. 16
+                    terms["face"] = face_loss(self.perceptual, fake, tgt, ht)  # eq. 16
                     terms["style"] = self.style(fake, tgt)  # eq. 17
             total = sum(self.W[k] * v for k, v in terms.items())  # eq. 19
             terms["l1"] = F.l1_loss(fake.detach(), tgt)  # logged only (not in eq. 19)
