@@ -4,18 +4,24 @@ right phase at the right size."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from posestudio.cli import main
 from posestudio.errors import InputError
+from posestudio.nets import spt_losses
 from posestudio.nets.regressor import PoseRegressor
 from posestudio.nets.spt import SPTAppearance, SPTParsing
 from posestudio.training import ddp
 from posestudio.training.config import TrainConfig
 from posestudio.training.recipes import Amp, make_recipe
+from posestudio.training.recipes.base import freeze
+from tests.training.recipe_helpers import changed, check, mse, real_batch, recipe, snapshot
+from tests.training.test_train_cli import deepfashion_folder
 
 RUN = ["--data", "synth", "--preset", "tiny", "--size", "64x64", "--batch", "2", "--no-progress",
        "--sample-every", "0", "--save-every", "0", "--synth-length", "8", "--progressive",
@@ -116,3 +122,97 @@ def test_short_run_trains_at_the_table_sizes_and_resumes_in_the_right_phase(tmp_
             k: v for k, v in y.items() if k != "sec_per_step"}  # fmt: skip
     card = json.loads((b / "spt-parsing.card.json").read_text())
     assert card["resolution"] == [32, 32]
+
+
+# -- Algorithm 1's steps on a real DeepFashion batch, recomputed from the paper ---------------
+@pytest.fixture(scope="module")
+def spt_batch(samples_dir, tmp_path_factory):
+    return real_batch(deepfashion_folder(samples_dir, tmp_path_factory.mktemp("df")), "spt10")
+
+
+def bce(logits, real: bool):
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, 1.0 if real else 0.0))
+
+
+def test_regressor_phase_is_mse_to_the_pooled_heatmaps_then_frozen(spt_batch):
+    r = recipe("spt", phases={"regressor": 1})
+    p = copy.deepcopy(r.regressor).train()
+    with torch.no_grad():
+        pred = p(spt_batch["source_image"])
+        exp = mse(pred, F.adaptive_avg_pool2d(spt_batch["source_heatmaps"], pred.shape[-2:]))
+    before = snapshot(r.regressor)
+    check(r.step("regressor", spt_batch), {"pose_mse": exp, "total": exp, "px": 32})
+    assert changed(before, r.regressor) == set(before)
+    r.step("hs", spt_batch)
+    assert not any(q.requires_grad for q in r.regressor.parameters()) and not r.regressor.training
+
+
+def test_hs_step_is_eq_4(spt_batch):
+    """Line 2: L_S = L_adv + lambda_ce L_ce (eq. 2-4) against the target parsing; D_S on
+    (real target parsing, detached H_S output)."""
+    r = recipe("spt")
+    hs, ds = copy.deepcopy(r.hs).train(), copy.deepcopy(r.d_s).train()
+    b = spt_batch
+    with torch.no_grad():
+        logits = hs.logits(b["source_parsing"], b["source_heatmaps"], b["source_mask"], b["target_heatmaps"],
+                           b["target_mask"])  # fmt: skip
+        probs = torch.softmax(logits, 1)
+        # eq. 2: cross-entropy per pixel, weighted by (1 + target body mask)
+        ce = (-(b["target_parsing"] * torch.log_softmax(logits, 1)).sum(1, keepdim=True) * (1 + b["target_mask"])).mean()
+        adv = bce(ds(probs), True)  # eq. 3, generator side
+        exp = {"ce": ce, "adv": adv, "total": 1.0 * adv + 1.0 * ce,
+               "d_s": bce(ds(b["target_parsing"]), True) + bce(ds(probs), False)}  # fmt: skip
+    hb, hab, db = snapshot(r.hs), snapshot(r.ha), snapshot(r.d_s)
+    check(r.step("hs", b), exp)
+    assert changed(hb, r.hs) and changed(db, r.d_s) and not changed(hab, r.ha)
+
+
+@pytest.mark.parametrize("joint", [False, True])
+def test_ha_step_is_eq_10_with_the_cycle_back(spt_batch, vgg_file, joint):
+    """Lines 3/4: S~_pt = H_S(S_ps, p_s, p_t), I~_pt = H_A(I_ps, S_ps, p_s, S~_pt, p_t), the cycle
+    back to p_s, and L_A = adv (eq. 5) + 700 pose (eq. 6) + 0.03 content (eq. 7) + 1 style
+    (eq. 8) + 1 face (eq. 9); line 4 adds H_S's adversarial term and trains H_S and D_S."""
+    r = recipe("spt", vgg=vgg_file)
+    assert r.trainer.weights == {"ce": 1.0, "pose": 700.0, "cont": 0.03, "sty": 1.0, "face": 1.0, "adv": 1.0}
+    freeze(r.regressor)
+    nets = {k: copy.deepcopy(getattr(r, k)) for k in ("hs", "ha", "d_s", "d_a", "d_f", "regressor")}
+    hs, ha, d_s, d_a, d_f, reg = (nets[k] for k in ("hs", "ha", "d_s", "d_a", "d_f", "regressor"))
+    hs.train(joint), ha.train()
+    b = spt_batch
+    img_s, par_s, hm_s, m_s, hm_t, m_t = (b[k] for k in ("source_image", "source_parsing", "source_heatmaps",
+                                                         "source_mask", "target_heatmaps", "target_mask"))  # fmt: skip
+    feat = r.features
+    with torch.no_grad():
+        par_t = hs(par_s, hm_s, m_s, hm_t, m_t)["parsing"]
+        par_b = hs(par_t, hm_t, m_t, hm_s, m_s)["parsing"]
+        img_t = ha(img_s, par_s, hm_s, par_t, hm_t)["image"]
+        img_b = ha(img_t, par_t, hm_t, par_b, hm_s)["image"]
+
+        def pose_term(img, hm):
+            pred = reg(img)
+            return mse(pred, F.adaptive_avg_pool2d(hm, pred.shape[-2:]))
+
+        adv = bce(d_a(img_t), True) + bce(d_a(img_b), True)
+        pose = pose_term(img_t, hm_t) + pose_term(img_b, hm_s)
+        cont = mse(feat(img_b)["conv2_1"], feat(img_s)["conv2_1"])
+        sty = spt_losses.semantic_style_loss(feat, img_s, img_t, img_b, par_s, par_t, par_b)
+        ct, vt = spt_losses.face_crops(img_t, hm_t, 16)
+        cb, vb = spt_losses.face_crops(img_b, hm_s, 16)
+        cs, vs = spt_losses.face_crops(img_s, hm_s, 16)
+        assert vt.sum() > 0
+
+        def wbce(logits, real, valid):
+            return spt_losses.weighted_bce(logits, real, valid)
+
+        face = wbce(d_f(ct), True, vt) + wbce(d_f(cb), True, vb)
+        total = adv + 700 * pose + 0.03 * cont + 1 * sty + 1 * face
+        if joint:
+            total = total + bce(d_s(par_t), True)
+        da = bce(d_a(img_s), True) + bce(d_a(img_t), False) + bce(d_a(img_s), True) + bce(d_a(img_b), False)
+        df = 2 * wbce(d_f(cs), True, vs) + wbce(d_f(ct), False, vt) + wbce(d_f(cb), False, vb)
+    assert float(cont) > 0 and float(sty) > 0
+    exp = {"adv": adv, "pose": pose, "cont": cont, "sty": sty, "face": face, "total": total, "d_a": da, "d_f": df}
+    before = {k: snapshot(getattr(r, k)) for k in ("hs", "ha", "d_s", "d_a", "d_f")}
+    check(r.step("joint" if joint else "ha", b), exp, tol=5e-4)
+    moved = {k: bool(changed(v, getattr(r, k))) for k, v in before.items()}
+    assert moved == {"hs": joint, "ha": True, "d_s": joint, "d_a": True, "d_f": True}

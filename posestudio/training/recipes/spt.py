@@ -108,12 +108,19 @@ class SPTRecipe(Recipe):
         return [(p, n, self.size_at(p)) for p, n in self.phases()]
 
     def resize(self, batch: dict, size: tuple[int, int]) -> dict:
-        """The batch at ``size``: parsing maps and masks by nearest neighbour, images and
-        heatmaps by area (the data set is read at the run's size, resized per phase)."""
+        """The batch at ``size``: parsing maps, label maps and masks by nearest neighbour,
+        images and heatmaps by area, keypoints (x, y, visible) scaled (the data set is read at
+        the run's size, resized per phase)."""
+        old = next(v.shape[-2:] for v in batch.values() if torch.is_tensor(v) and v.dim() == 4)
         out = {}
         for k, v in batch.items():
+            kind = k.rsplit("_", 1)[-1]
             if torch.is_tensor(v) and v.dim() == 4:
-                v = resize(v, size, KINDS.get(k.rsplit("_", 1)[-1], "image"))
+                v = resize(v, size, KINDS.get(kind, "image"))
+            elif torch.is_tensor(v) and kind == "labels" and v.dim() == 3:
+                v = resize(v[:, None].float(), size, "parsing")[:, 0].to(v.dtype)
+            elif torch.is_tensor(v) and kind == "pose" and v.shape[-1] == 3:
+                v = v * v.new_tensor([size[1] / old[1], size[0] / old[0], 1.0])
             out[k] = v
         return out
 
