@@ -17,6 +17,7 @@ from posestudio.training import ddp
 from posestudio.training.config import TrainConfig
 from posestudio.training.recipes import Amp, make_recipe
 from posestudio.training.recipes.base import freeze
+from posestudio.training.recipes.spt_trainer import parse
 from tests.training.recipe_helpers import changed, check, mse, real_batch, recipe, snapshot
 from tests.training.test_train_cli import deepfashion_folder
 
@@ -156,3 +157,29 @@ def test_ha_step_is_eq_10_with_the_cycle_back(spt_batch, vgg_file, joint):
     check(r.step("joint" if joint else "ha", b), exp, tol=5e-4)
     moved = {k: bool(changed(v, getattr(r, k))) for k, v in before.items()}
     assert moved == {"hs": joint, "ha": True, "d_s": joint, "d_a": True, "d_f": True}
+
+
+def test_ha_full_runs_h_s_at_half_size_and_h_a_at_full_size(spt_batch):
+    """After the size change (progressive, Sec. 4.1): H_S, trained at half size, runs at half
+    size on the resized inputs and its parsing is upsampled; H_A trains at the full size. (The
+    half-size phases are run in test_recipe_spt_run.py: a 16 px batch is below the
+    discriminators' smallest input.)"""
+    r = recipe("spt", progressive=True)  # 32x32, half 16x16
+    seen = {"hs": [], "ha": []}
+    hooks = [r.hs.register_forward_pre_hook(lambda m, a: seen["hs"].append(tuple(a[0].shape[-2:]))),
+             r.ha.register_forward_pre_hook(lambda m, a: seen["ha"].append(tuple(a[0].shape[-2:])))]  # fmt: skip
+    try:
+        logs = r.step("ha-full", spt_batch)
+        assert logs["px"] == 32
+        assert seen == {"hs": [(16, 16)] * 2, "ha": [(32, 32)] * 2}  # S~_pt and the cycle's S~_ps
+    finally:
+        for h in hooks:
+            h.remove()
+    b = spt_batch
+    with torch.no_grad():
+        small = [r.resize(b, (16, 16))[k] for k in ("source_parsing", "source_heatmaps", "source_mask",
+                                                    "target_heatmaps", "target_mask")]  # fmt: skip
+        exp = F.interpolate(r.hs(*small)["parsing"], size=(32, 32), mode="bilinear", align_corners=False)
+        got = parse(r.hs, b["source_parsing"], b["source_heatmaps"], b["source_mask"], b["target_heatmaps"],
+                    b["target_mask"], (16, 16))  # fmt: skip
+    assert torch.allclose(got, exp)
