@@ -88,6 +88,24 @@ def test_regressor_phase_is_mse_to_the_pooled_heatmaps_then_frozen(spt_batch):
     assert not any(q.requires_grad for q in r.regressor.parameters()) and not r.regressor.training
 
 
+def test_progressive_regressor_learns_both_sizes(spt_batch):
+    """The regressor of a progressive run judges images at both sizes later: its loss is the
+    mean of the heatmap MSE at the full size and at half size."""
+    r = recipe("spt", progressive=True)
+    p = copy.deepcopy(r.regressor).train()
+    small = r.resize(spt_batch, (16, 16))
+    with torch.no_grad():
+
+        def term(img, hm):
+            pred = p(img)
+            return mse(pred, F.adaptive_avg_pool2d(hm, pred.shape[-2:]))
+
+        full = term(spt_batch["source_image"], spt_batch["source_heatmaps"])
+        half = term(small["source_image"], small["source_heatmaps"])
+    assert abs(float(full) - float(half)) > 1e-4  # the two sizes tell apart
+    check(r.step("regressor", spt_batch), {"pose_mse": 0.5 * (full + half), "px": 32}, tol=1e-5)
+
+
 def test_hs_step_is_eq_4(spt_batch):
     """Line 2: L_S = L_adv + lambda_ce L_ce (eq. 2-4) against the target parsing; D_S on
     (real target parsing, detached H_S output)."""
@@ -163,11 +181,17 @@ def test_ha_step_is_eq_10_with_the_cycle_back(spt_batch, vgg_file, joint):
     # line 3 steps H_A's own optimiser, line 4 the joint one (Adam's moments carry per phase)
     opt = r.trainer.opt
     assert bool(opt["hs_joint"].state) == joint and bool(opt["ha"].state) != joint
+    assert bool(opt["d_all"].state) == joint and bool(opt["d_af"].state) != joint
     # both discriminators descend their own losses (D_A: eq. 5, D_F: eq. 9)
     with torch.no_grad():
         da_after = bce(r.d_a(img_s), True) * 2 + bce(r.d_a(img_t), False) + bce(r.d_a(img_b), False)
         df_after = 2 * wbce(r.d_f(cs), True, vs) + wbce(r.d_f(ct), False, vt) + wbce(r.d_f(cb), False, vb)
     assert float(da_after) < float(da) and float(df_after) < float(df)
+    if joint:  # line 4 trains D_S on (real source parsing, detached S~_pt) too
+        with torch.no_grad():
+            ds_before = bce(d_s(par_s), True) + bce(d_s(par_t), False)
+            ds_after = bce(r.d_s(par_s), True) + bce(r.d_s(par_t), False)
+        assert float(ds_after) < float(ds_before)
 
 
 def test_ha_full_runs_h_s_at_half_size_and_h_a_at_full_size(spt_batch):
