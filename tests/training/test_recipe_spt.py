@@ -53,13 +53,18 @@ def test_progressive_is_the_paper_presets_default_and_spt_only():
 def test_resize_keeps_parsing_one_hot_and_averages_images():
     r = spt_recipe(steps=10, progressive=True)
     g = torch.Generator().manual_seed(0)
-    lab = torch.randint(0, 10, (1, 64, 64), generator=g)
-    batch = {"source_parsing": torch.nn.functional.one_hot(lab, 10).permute(0, 3, 1, 2).float(),
-             "source_mask": (torch.rand(1, 1, 64, 64, generator=g) > 0.5).float(),
-             "source_image": torch.rand(1, 3, 64, 64, generator=g), "id": ["x"]}  # fmt: skip
-    out = r.resize(batch, (32, 32))
-    assert out["source_parsing"].shape == (1, 10, 32, 32) and torch.equal(out["source_parsing"].sum(1), torch.ones(1, 32, 32))
+    lab = torch.randint(0, 10, (1, 64, 48), generator=g)
+    pose = torch.tensor([[[10.0, 20.0, 1.0], [40.0, 60.0, 0.0]]])
+    batch = {"source_pose": pose,  # first: the size is read off the first image-like tensor
+             "source_parsing": torch.nn.functional.one_hot(lab, 10).permute(0, 3, 1, 2).float(),
+             "source_labels": lab, "source_mask": (torch.rand(1, 1, 64, 48, generator=g) > 0.5).float(),
+             "source_image": torch.rand(1, 3, 64, 48, generator=g), "id": ["x"]}  # fmt: skip
+    out = r.resize(batch, (32, 24))
+    assert out["source_parsing"].shape == (1, 10, 32, 24)
+    assert torch.equal(out["source_parsing"].sum(1), torch.ones(1, 32, 24))
     assert torch.equal(out["source_parsing"], batch["source_parsing"][..., ::2, ::2])  # nearest: no blend
+    assert out["source_labels"].dtype == lab.dtype and torch.equal(out["source_labels"], lab[:, ::2, ::2])
+    assert torch.equal(out["source_pose"], torch.tensor([[[5.0, 10.0, 1.0], [20.0, 30.0, 0.0]]]))
     assert set(out["source_mask"].unique().tolist()) <= {0.0, 1.0}
     assert torch.allclose(out["source_image"], torch.nn.functional.avg_pool2d(batch["source_image"], 2))
     assert out["id"] == ["x"]
