@@ -54,3 +54,26 @@ def parity_dir(shared_dir) -> Path:
 @pytest.fixture(scope="session")
 def home_dir() -> Path:
     return Path(_HOME)
+
+
+# torchvision's VGG-19 conv indices up to conv5_1 and their channels
+VGG_CONVS = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28]
+VGG_CH = [3, 64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512]
+
+
+@pytest.fixture(scope="session")
+def vgg_file(tmp_path_factory) -> str:
+    """Random VGG-19 weights up to conv5_1 in torchvision's layout, written once per session
+    (the losses' equations, not the ImageNet meaning, are under test)."""
+    import torch
+    from safetensors.torch import save_file
+
+    g = torch.Generator().manual_seed(0)
+    sd = {}
+    for i, k in enumerate(VGG_CONVS):
+        cin, cout = VGG_CH[i], VGG_CH[i + 1]
+        sd[f"features.{k}.weight"] = torch.randn(cout, cin, 3, 3, generator=g) * (2.0 / (9 * cin)) ** 0.5
+        sd[f"features.{k}.bias"] = torch.zeros(cout)
+    path = tmp_path_factory.mktemp("vgg") / "vgg19.safetensors"
+    save_file(sd, str(path))
+    return str(path)

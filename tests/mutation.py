@@ -33,7 +33,7 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
                     "xǁStructFlowLossǁforward", "xǁStructFlowLossǁsampling")),
     "attnflow": (("posestudio/nets/attnflow.py",), ("tests/nets/test_attnflow_wiring.py",),
                  ("x_correlation", "x_attention_warp", "x_combine", "xǁCombinationMapǁforward",
-                  "xǁAttnFlowGeneratorǁdeform", "xǁAttnFlowGeneratorǁforward")),
+                  "xǁAttnFlowGeneratorǁdeform", "xǁAttnFlowGeneratorǁforward", "x_face_loss")),
     "spt": (("posestudio/nets/spt.py",), ("tests/nets/test_spt_wiring.py",),
             ("xǁSPTAppearanceǁforward", "xǁSPTAppearanceǁpart_transforms", "xǁSPTParsingǁlogits",
              "xǁSPTParsingǁforward")),
@@ -41,9 +41,21 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
                ("tests/nets/test_scmnet_wiring.py",),
                ("x_centred_cosine", "x_correlation_field", "x_rearrange", "xǁSCMNetBaseǁgenerate_from_style",
                 "xǁSCMNetBaseǁstyle_codes", "x_body_graph", "x_graph_loss")),
-    "recipes": (("posestudio/training/recipes.py",), ("tests/training/test_recipe_losses.py",),
-                ("xǁPoNARecipeǁstep", "xǁStructFlowRecipeǁstep", "xǁStructFlowRecipeǁflow_terms",
-                 "xǁAttnFlowRecipeǁstep", "xǁAttnFlowRecipeǁdeform_terms", "xǁAttnFlowRecipeǁface")),
+    # the recipes package, one entry per paper, each against the tests of its own recipe
+    "recipe-base": (("posestudio/training/recipes/base.py",), ("tests/training/test_recipe_losses.py",),
+                    ("xǁRecipeǁphases", "xǁRecipeǁphase_at", "x_frozen", "x_g_update", "x_gan_step")),
+    "recipe-pona": (("posestudio/training/recipes/pona.py",), ("tests/training/test_recipe_losses.py",),
+                    ("xǁPoNARecipeǁstep",)),
+    "recipe-structflow": (("posestudio/training/recipes/structflow.py", "posestudio/training/recipes/flow.py"),
+                          ("tests/training/test_recipe_losses.py",),
+                          ("xǁStructFlowRecipeǁstep", "xǁStructFlowRecipeǁflow_terms", "x_warp_l1")),
+    "recipe-attnflow": (("posestudio/training/recipes/attnflow.py",), ("tests/training/test_recipe_losses.py",),
+                        ("xǁAttnFlowRecipeǁstep", "xǁAttnFlowRecipeǁdeform_terms")),
+    "recipe-spt": (("posestudio/training/recipes/spt.py", "posestudio/training/recipes/spt_trainer.py"),
+                   ("tests/training/test_recipe_spt.py",),
+                   ("xǁSPTRecipeǁstep", "xǁSPTRecipeǁsize_at", "xǁSPTRecipeǁresize", "x_hs_step", "x_ha_step")),
+    "recipe-scmnet": (("posestudio/training/recipes/scmnet.py",), ("tests/training/test_recipe_losses.py",),
+                      ("xǁSCMNetRecipeǁstep", "xǁSCMNetRecipeǁunpack", "xǁSCMNetFaceRecipeǁunpack")),
 }  # fmt: skip
 
 STATUS = re.compile(r"^\s*(\S+): (killed|survived|no tests|timeout|suspicious|skipped|segfault|not checked|"

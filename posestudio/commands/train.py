@@ -4,11 +4,13 @@ generators with its recipe (see docs/TRAINING.md). Works unchanged under
 
 from __future__ import annotations
 
+import argparse
 import json
 
-from posestudio.training.config import RECIPES, TrainConfig
+from posestudio.training.config import TrainConfig
+from posestudio.training.recipes.registry import names
 
-RECIPE_NAMES = tuple(RECIPES)  # one table of recipe names: training.config.RECIPES
+RECIPE_NAMES = names()  # one table of recipe names: training.recipes.registry.RECIPES
 D = TrainConfig.default  # every default below is the training config's, never a copy
 
 
@@ -47,6 +49,9 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--phases", metavar="P=N,...", help="phase lengths, e.g. flow=200 (the last phase gets the rest)"
     )
+    p.add_argument("--progressive", action=argparse.BooleanOptionalAction, default=D("progressive"),
+                   help="spt: train at half size first, then H_A at the full size (SPT Sec. 4.1; "
+                   "default: on with --preset paper)")  # fmt: skip
     p.add_argument("--ndf", type=int, default=D("ndf"), help="discriminator width")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator config override (JSON value), e.g. --set ngf=16")  # fmt: skip
@@ -89,6 +94,7 @@ def run(args) -> int:
         device=args.device, amp=args.amp, seed=args.seed, ema_decay=args.ema_decay, gan_mode=args.gan_mode,
         loss_weights=args.loss_weights, phases=parse_phases(args.phases), ndf=args.ndf,
         workers=args.workers, synth_length=args.synth_length, overrides=parse_overrides(args.set),
+        progressive=args.progressive,
     )  # fmt: skip
     if cfg.vgg_weights:
         from pathlib import Path

@@ -40,6 +40,7 @@ from posestudio.nets.losses import (
     sampling_correctness_loss,
 )
 from posestudio.nets.registry import Generator, InputSpec, register
+from posestudio.nets.spt_losses import face_crops
 
 HistoricalAverage = ParameterEMA
 
@@ -261,11 +262,24 @@ class AttnFlowGenerator(Generator):
         return out
 
 
+def face_loss(perceptual: nn.Module, fake: torch.Tensor, target: torch.Tensor, target_heatmaps: torch.Tensor,
+              size: int = 64) -> torch.Tensor:  # fmt: skip
+    """Eq. 16: ``perceptual`` (sum over VGG layers of the L1 feature distance) between the
+    face crops C_face of the output and the target, ``size`` x ``size``, each crop a square
+    placed by the target pose's head joints (:func:`posestudio.nets.spt_losses.face_crops`);
+    a sample with fewer than two visible head joints has no face and counts zero."""
+    fc, valid = face_crops(fake, target_heatmaps, size=size)
+    tc, _ = face_crops(target, target_heatmaps, size=size)
+    v = valid.reshape(-1, 1, 1, 1)
+    return perceptual(fc * v, tc * v)
+
+
 class AttnFlowLoss(nn.Module):
     """Paper 003 eq. 19: ``l_attn L_attn + l_flow L_flow + l_regu L_regu + l_perc L_perc
     + l_face L_face + l_style L_style + l_adv L_adv`` with L_attn eq. 10, L_flow eq. 11-12
     (VGG relu3_1/relu4_1 features resized to each flow scale), L_regu eq. 13-14,
-    L_perc eq. 15, L_face eq. 16 (perceptual on a face box), L_style eq. 17, L_adv eq. 18.
+    L_perc eq. 15, L_face eq. 16 (:func:`face_loss`: perceptual on the face crops placed by
+    the target pose's head joints), L_style eq. 17, L_adv eq. 18.
     The paper defers its lambdas to the supplement; the defaults are GFLA's values
     (``model/pose_model.py``: correct 5, regularization 0.0025, content 0.5, style 500,
     g 2); GFLA has no face term, its weight is the perceptual one (0.5)."""
@@ -288,15 +302,7 @@ class AttnFlowLoss(nn.Module):
         self.style = StyleLoss(self.vgg, layers=("relu2_1", "relu3_1", "relu4_1"))
         self.gan = AdversarialLoss(gan_mode)
 
-    @staticmethod
-    def crop(image: torch.Tensor, box) -> torch.Tensor:
-        """C_face: crop (x0, y0, x1, y1) pixels, resized to 64x64 (eq. 16)."""
-        x0, y0, x1, y1 = (int(v) for v in box)
-        return F.interpolate(image[:, :, y0:y1, x0:x1], size=(64, 64), mode="bilinear", align_corners=False)
-
-    def forward(
-        self, out: dict, source_image, target_image, d_fake, face_box=None
-    ) -> tuple[torch.Tensor, dict]:
+    def forward(self, out: dict, source_image, target_image, d_fake, target_heatmaps) -> tuple[torch.Tensor, dict]:
         if "scales" not in out:
             raise ValueError("AttnFlowLoss needs the generator output of forward(..., all_scales=True)")
         fake = out["image"]
@@ -309,10 +315,7 @@ class AttnFlowLoss(nn.Module):
             parts["flow"] = parts["flow"] + sampling_correctness_loss(vs[layer], vt[layer], e["flow"])
             parts["regu"] = parts["regu"] + affine_regularization_loss(e["flow"])
         parts["perc"] = self.perceptual(fake, target_image)
-        if face_box is not None:
-            parts["face"] = self.perceptual(self.crop(fake, face_box), self.crop(target_image, face_box))
-        else:
-            parts["face"] = fake.new_zeros(())
+        parts["face"] = face_loss(self.perceptual, fake, target_image, target_heatmaps)
         parts["style"] = self.style(fake, target_image)
         parts["adv"] = self.gan(d_fake, True, for_discriminator=False)
         total = sum(self.weights[k] * v for k, v in parts.items())

@@ -3,7 +3,7 @@
 SPT's pose loss (eq. 6, after Pumarola et al.) needs a pose detector that can be
 differentiated through; we use our own small network instead of OpenPose, trained
 beforehand on images with exact keypoints (the synthetic mannequins) with
-:func:`regressor_loss`, then frozen while H_A trains.
+:func:`regressor_loss`, then frozen while H_A trains (``training.recipes.spt``).
 """
 
 from __future__ import annotations
@@ -36,12 +36,3 @@ def regressor_loss(regressor: PoseRegressor, image: torch.Tensor, heatmaps: torc
     """MSE against the ground-truth heatmaps average-pooled to the output size."""
     pred = regressor(image)
     return F.mse_loss(pred, F.adaptive_avg_pool2d(heatmaps, pred.shape[-2:]))
-
-
-def freeze(module: nn.Module) -> nn.Module:
-    """Eval mode and no gradients for the parameters (the module still passes gradients
-    through to its input)."""
-    module.eval()
-    for p in module.parameters():
-        p.requires_grad_(False)
-    return module

@@ -1,4 +1,5 @@
-"""SCM-Net objectives (Wang et al., CVPR 2022, Sec. 3.5) and one self-supervised step.
+"""SCM-Net objectives (Wang et al., CVPR 2022, Sec. 3.5); the training step is
+:mod:`posestudio.training.recipes.scmnet`.
 
 ``features`` is a frozen ``VGG19Features`` (``posestudio.nets.losses``) returning at
 least the layers named below; without user-provided ImageNet weights it is random, which
@@ -7,14 +8,11 @@ keeps the equations intact but not their perceptual meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from posestudio.nets.losses import VGG19Features, gram_matrix
-from posestudio.nets.spt_schedule import frozen
 
 # eq. 9, Sec. 4.1
 WEIGHTS = {"adv": 5.0, "rec": 1.0, "perc": 1.0, "style": 150.0, "graph": 1.0}
@@ -22,10 +20,6 @@ PERC_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STYLE_LAYERS = ("relu2_1", "relu3_1", "relu4_1")
 GRAPH_LAYERS = ("relu4_1",)
 ALL_LAYERS = tuple(dict.fromkeys(PERC_LAYERS + STYLE_LAYERS + GRAPH_LAYERS))
-
-
-def _f(x) -> float:
-    return float(x.detach()) if torch.is_tensor(x) else float(x)
 
 
 def vgg_features(weights_path=None) -> VGG19Features:
@@ -96,47 +90,3 @@ def d_adv(d_style, d_pose, real, fake, pose) -> torch.Tensor:
         + bce(d_pose(torch.cat([real, pose], 1)), 1.0)
         + bce(d_pose(torch.cat([fake, pose], 1)), 0.0)
     )
-
-
-@dataclass
-class SCMNetTrainer:
-    """Self-supervised training (Sec. 3.1): every image reconstructs itself from its own
-    pose and its decomposed style; ``step`` is one generator + one discriminator update."""
-
-    gen: nn.Module
-    d_style: nn.Module
-    d_pose: nn.Module
-    features: nn.Module
-    lr: float = 2e-4
-    weights: dict = field(default_factory=lambda: dict(WEIGHTS))
-
-    def __post_init__(self):
-        self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=self.lr, betas=(0.5, 0.999))
-        self.opt_d = torch.optim.Adam(
-            [*self.d_style.parameters(), *self.d_pose.parameters()], lr=self.lr, betas=(0.5, 0.999)
-        )
-
-    def step(self, image: torch.Tensor, parsing: torch.Tensor, pose: torch.Tensor) -> dict[str, float]:
-        """``image`` (B,3,H,W) in [-1,1], ``parsing`` (B,8,H,W) one-hot, ``pose`` its own
-        heatmaps (person) or edge map (face)."""
-        w = self.weights
-        self.gen.train()
-        fake = self.gen.generate_from_style(self.gen.style_codes(image, parsing), pose)["image"]
-        with frozen(self.d_style, self.d_pose):
-            ff, fr = self.features(fake), self.features(image)
-            terms = {
-                "adv": g_adv(self.d_style, self.d_pose, fake, pose),
-                "rec": rec_loss(fake, image),
-                "perc": perceptual_loss(ff, fr),
-                "style": style_loss(ff, fr),
-                "graph": graph_loss(ff, fr, parsing),
-            }
-            total = sum(w[k] * v for k, v in terms.items())  # eq. 9
-        self.opt_g.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_g.step()
-        d = d_adv(self.d_style, self.d_pose, image, fake, pose)
-        self.opt_d.zero_grad(set_to_none=True)
-        d.backward()
-        self.opt_d.step()
-        return {**{k: _f(v) for k, v in terms.items()}, "total": _f(total), "d": _f(d)}

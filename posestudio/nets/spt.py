@@ -12,8 +12,8 @@ Two generators, registered separately because the editor runs them separately
   :mod:`posestudio.nets.spt_parts`). Outputs ``image`` and ``warped_source`` (the
   source image moved by the same ten rigid-part affines: what the skips carry).
 
-Losses are in :mod:`posestudio.nets.spt_losses`, Algorithm 1 in
-:mod:`posestudio.nets.spt_schedule`.
+Losses are in :mod:`posestudio.nets.spt_losses`, Algorithm 1 (training) in
+:mod:`posestudio.training.recipes.spt_trainer`.
 """
 
 from __future__ import annotations
@@ -95,24 +95,27 @@ class SPTAppearance(Generator):
         self.gen = Decoder(2 * chans[-1], [2 * c for c in chans], chans, n_res, 3)  # G_A
 
     def part_transforms(self, source_heatmaps, target_heatmaps):
-        """Source and target rectangles of the ten rigid parts (from heatmap peaks)."""
+        """Source and target rectangles of the ten rigid parts (from heatmap peaks), in
+        pixels of the heatmaps' own size."""
         sxy, svis = spt_parts.heatmap_keypoints(source_heatmaps)
         txy, tvis = spt_parts.heatmap_keypoints(target_heatmaps)
-        return spt_parts.pair_rectangles(sxy, svis, txy, tvis, self.height, self.width)
+        height, width = source_heatmaps.shape[-2:]
+        return spt_parts.pair_rectangles(sxy, svis, txy, tvis, height, width)
 
     def forward(self, source_image, source_parsing, source_heatmaps, target_parsing, target_heatmaps):
+        # the input's size, not the built one: a progressive run (SPT Sec. 4.1) trains the
+        # same fully convolutional H_A at half size first (training.recipes.spt)
+        height, width = source_image.shape[-2:]
         src_rect, tgt_rect = self.part_transforms(source_heatmaps, target_heatmaps)
         fa = self.enc_a(torch.cat([source_image, source_parsing, source_heatmaps], 1))
         fs = self.enc_s(torch.cat([target_parsing, target_heatmaps], 1))
         skips = []
         for a, b in zip(fa, fs, strict=False):
             h, w = a.shape[-2:]
-            grid, masks = spt_parts.part_affine_grids(tgt_rect, src_rect, h, w, self.height, self.width)
+            grid, masks = spt_parts.part_affine_grids(tgt_rect, src_rect, h, w, height, width)
             skips.append(torch.cat([spt_parts.deform(a, grid, masks), b], 1))
         image = torch.tanh(self.gen(skips[-1], skips))
-        grid, masks = spt_parts.part_affine_grids(
-            tgt_rect, src_rect, self.height, self.width, self.height, self.width
-        )
+        grid, masks = spt_parts.part_affine_grids(tgt_rect, src_rect, height, width, height, width)
         warped = spt_parts.deform(source_image, grid, masks)
         # the background candidate of deform() is the unwarped image; show the warp only
         union = masks.amax(1, keepdim=True)

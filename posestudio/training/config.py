@@ -12,35 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from posestudio.errors import InputError
-
-# recipe name -> the registry arch(s) it trains (the first one is the exported "weights.safetensors")
-RECIPES: dict[str, tuple[str, ...]] = {
-    "pona": ("pona",),
-    "structflow": ("structflow",),
-    "attnflow": ("attnflow",),
-    "spt": ("spt-appearance", "spt-parsing"),
-    "scmnet": ("scmnet",),
-    "scmnet-face": ("scmnet-face",),
-    "refine-pose": ("refine-pose",),
-    "refine-garment": ("refine-garment",),
-    "refine-face": ("refine-face",),
-}
-
-# recipe -> (lr, Adam betas) when --lr is not given: paper 001 (Sec. Implementation) uses
-# Adam(0, 0.99) at 1e-3; SPT (Sec. 4.1) Adam(0.5, 0.999) at 2e-4; the others state none in the
-# paper and follow PoNA's / GFLA's public training code (2e-4, (0.5, 0.999)).
-RECIPE_OPTIM: dict[str, tuple[float, tuple[float, float]]] = {
-    "pona": (2e-4, (0.5, 0.999)),
-    "structflow": (1e-3, (0.0, 0.99)),
-    "attnflow": (2e-4, (0.5, 0.999)),
-    "spt": (2e-4, (0.5, 0.999)),
-    "scmnet": (2e-4, (0.5, 0.999)),
-    "scmnet-face": (2e-4, (0.5, 0.999)),
-    # the refiners (no GAN): Adam's usual betas
-    "refine-pose": (5e-4, (0.9, 0.999)),
-    "refine-garment": (5e-4, (0.9, 0.999)),
-    "refine-face": (5e-4, (0.9, 0.999)),
-}
+from posestudio.training.recipes.registry import RECIPES
 
 # `--preset paper`: the generator's own preset and everything else from training.paper_presets
 PAPER = "paper"
@@ -87,7 +59,7 @@ class TrainConfig:
     batch: int | None = None  # None: 4, or the paper's
     preset: str = "small"  # a generator preset (full, small, tiny) or "paper"
     size: tuple[int, int] | None = None  # (H, W); None = the preset's
-    lr: float | None = None  # None: the recipe's (RECIPE_OPTIM)
+    lr: float | None = None  # None: the recipe's (training.recipes.registry.RECIPES)
     lr_d: float | None = None  # discriminators (default: lr)
     betas: tuple[float, float] | None = None
     vgg_weights: str | None = None
@@ -105,13 +77,16 @@ class TrainConfig:
     synth_length: int = 100000
     workers: int = 0
     overrides: dict = field(default_factory=dict)  # generator config overrides (e.g. ngf)
+    # SPT's 128 -> 256 schedule (Sec. 4.1; training.recipes.spt): half size first, then H_A at
+    # the full size. None: on for spt with --preset paper, off otherwise
+    progressive: bool | None = None
     # filled by the recipe, saved for the record: losses left out for want of --vgg-weights
     dropped_losses: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.arch not in RECIPES:
             raise InputError(f"unknown recipe {self.arch!r}; known: {', '.join(RECIPES)}")
-        lr, betas = RECIPE_OPTIM[self.arch]
+        lr, betas = RECIPES[self.arch].lr, RECIPES[self.arch].betas
         steps, batch = 1000, 4
         if self.preset == PAPER:
             from posestudio.training.paper_presets import PAPER_PRESETS
@@ -123,6 +98,11 @@ class TrainConfig:
             self.size = self.size or p.size
             if self.lr_d is None and p.lr_d_ratio != 1.0:
                 self.lr_d = p.lr_d_ratio * float(lr if self.lr is None else self.lr)
+        if self.progressive is None:
+            self.progressive = self.preset == PAPER and self.arch == "spt"
+        self.progressive = bool(self.progressive)
+        if self.progressive and self.arch != "spt":
+            raise InputError(f"--progressive: only spt trains progressively (SPT Sec. 4.1), not {self.arch}")
         self.steps = steps if self.steps is None else int(self.steps)
         self.batch = batch if self.batch is None else int(self.batch)
         if self.size is not None:
@@ -147,7 +127,7 @@ class TrainConfig:
 
     @property
     def archs(self) -> tuple[str, ...]:
-        return RECIPES[self.arch]
+        return RECIPES[self.arch].archs
 
     def to_json(self) -> dict:
         d = asdict(self)

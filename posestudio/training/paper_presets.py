@@ -44,7 +44,7 @@ PAPER_PRESETS: dict[str, PaperPreset] = {
     "spt": PaperPreset(
         (256, 256), 4, 200_000, 2e-4, (0.5, 0.999), 1.0,
         "SPT Sec. 4.1: Adam 2e-4 (0.5, 0.999), DeepFashion batch 4 at 256x256 (H_S jointly refined at "
-        "128x128, then progressive training to 256; the progressive schedule is not implemented here), "
+        "128x128, then progressive training to 256: --progressive, on in this preset, training.recipes.spt), "
         "lambda_pose 700, lambda_cont 0.03, lambda_sty 1; step count not printed: 200k (our choice)",
     ),
     "scmnet": PaperPreset(

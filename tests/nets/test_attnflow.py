@@ -149,7 +149,7 @@ def test_eq19_loss_parts_and_one_training_step():
     target = torch.rand(2, 3, 32, 32) * 2 - 1
     out = g(**x, all_scales=True)
     crit = AttnFlowLoss()
-    loss, parts = crit(out, x["source_image"], target, d(out["image"]), face_box=(8, 0, 24, 12))
+    loss, parts = crit(out, x["source_image"], target, d(out["image"]), x["target_heatmaps"])
     assert set(parts) == {"attn", "flow", "regu", "perc", "face", "style", "adv"}
     assert parts["face"] > 0
     loss.backward()

@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from posestudio.nets import spt_parts
 from posestudio.nets.attnflow import AttnFlowLoss
 from posestudio.nets.blocks import warp
 from posestudio.nets.registry import build
@@ -110,23 +111,40 @@ def test_eq7_decoder_adds_each_level_to_the_upsampled_coarser_one(run):
 
 def test_eq19_loss_weights_flow_term_and_face_term(run):
     """Eq. 19 with GFLA's lambdas (GFLA pose_model.py: correct 5.0, regularization 0.0025,
-    content 0.5, style 500, g 2); the face term (eq. 16) is the perceptual loss on the face
-    box resized to 64x64 and counts only when a face box is given."""
+    content 0.5, style 500, g 2); the face term (eq. 16) is the perceptual loss on 64x64
+    crops of the face placed by the target pose's head joints, zero without a visible face."""
     net, batch, _, out = run
     loss = AttnFlowLoss()
     assert loss.weights == {"attn": 1.0, "flow": 5.0, "regu": 0.0025, "perc": 0.5, "face": 0.5,
                             "style": 500.0, "adv": 2.0}  # fmt: skip
     d_fake = torch.linspace(-1, 2, 12).reshape(1, 1, 3, 4)
     src, tgt = batch["source_image"], batch["target_image"]
-    total, parts = loss(out, src, tgt, d_fake, face_box=(8, 0, 24, 12))
+    ht = batch["target_heatmaps"]
+    total, parts = loss(out, src, tgt, d_fake, ht)
     attn = sum(F.l1_loss(out["scales"][s]["attention_warp"], F.avg_pool2d(tgt, s)) for s in net.scales)
     assert close(parts["attn"], attn)  # eq. 10
-    face = loss.perceptual(
-        F.interpolate(out["image"][:, :, 0:12, 8:24], size=(64, 64), mode="bilinear"),
-        F.interpolate(tgt[:, :, 0:12, 8:24], size=(64, 64), mode="bilinear"),
-    )
-    assert float(parts["face"]) > 0 and close(parts["face"], face)  # eq. 16
+    # C_face by hand: the square around the visible head joints (nose, eyes, ears), half-side
+    # 1.6 x their spread from the centre, resampled to 64x64
+    xy, vis = spt_parts.heatmap_keypoints(ht)
+    head = [0, 14, 15, 16, 17]
+    hxy = xy[0, head][vis[0, head] > 0]
+    assert len(hxy) >= 2
+    c = hxy.mean(0)
+    half = max(1.6 * float((hxy - c).abs().max()), 0.08 * max(ht.shape[-2:]))
+    h, w = tgt.shape[-2:]
+    ys = c[1] + half * ((torch.arange(64) + 0.5) / 64 * 2 - 1)
+    xs = c[0] + half * ((torch.arange(64) + 0.5) / 64 * 2 - 1)
+    gy, gx = torch.meshgrid((2 * ys + 1) / h - 1, (2 * xs + 1) / w - 1, indexing="ij")
+    grid = torch.stack([gx, gy], -1)[None]
+
+    def crop(x):
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+    face = loss.perceptual(crop(out["image"]), crop(tgt))
+    assert float(parts["face"]) > 0 and close(parts["face"], face, 1e-4)  # eq. 16
     assert close(parts["adv"], ((d_fake - 1) ** 2).mean())
     assert close(total, sum(loss.weights[k] * v for k, v in parts.items()), 1e-4)
-    _, no_face = loss(out, src, tgt, d_fake)
+    no_head = ht.clone()
+    no_head[:, head] = 0  # no visible head joint: no face to compare
+    _, no_face = loss(out, src, tgt, d_fake, no_head)
     assert float(no_face["face"]) == 0.0

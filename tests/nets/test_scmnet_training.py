@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from posestudio.nets import registry, scmnet, scmnet_losses
+from posestudio.training.recipes.scmnet import SCMNetTrainer
 from tests.nets.test_spt_data import synthetic_pair
 from tests.nets.test_spt_training import _assert_all_grads
 
@@ -14,7 +15,7 @@ H, W = 64, 48
 def test_scmnet_self_supervised_step():
     torch.manual_seed(0)
     gen = registry.build("scmnet", "tiny", height=H, width=W)
-    t = scmnet_losses.SCMNetTrainer(
+    t = SCMNetTrainer(
         gen, scmnet.style_discriminator(ch=8), scmnet.pose_discriminator(ch=8), scmnet_losses.vgg_features()
     )
     b = synthetic_pair(H, W)
@@ -31,7 +32,7 @@ def test_scmnet_self_supervised_step():
 def test_scmnet_face_step():
     torch.manual_seed(0)
     gen = registry.build("scmnet-face", "tiny", height=H, width=W)
-    t = scmnet_losses.SCMNetTrainer(
+    t = SCMNetTrainer(
         gen,
         scmnet.style_discriminator(ch=8),
         scmnet.pose_discriminator(1, ch=8),

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from posestudio.core.pose import Pose
-from posestudio.nets import pseudo_labels, spt_losses, spt_parts
+from posestudio.nets import spt_losses, spt_parts
 from posestudio.nets.losses import VGG19Features
+from posestudio.training.recipes import spt_pseudo_search as pseudo_labels
 from tests.nets.test_spt_data import one_hot, pose_tensors, real_sample
 
 

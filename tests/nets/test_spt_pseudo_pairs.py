@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from posestudio.errors import InputError
-from posestudio.training import spt_pseudo_labels
 from posestudio.training.datasets import PoseTransferPairs, read_pairs
+from posestudio.training.recipes import spt_pseudo_labels
 
 
 def test_pseudo_pairs_from_real_samples(samples_dir, tmp_path):

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from posestudio.nets import registry, spt, spt_losses
-from posestudio.nets.regressor import PoseRegressor, freeze, regressor_loss
-from posestudio.nets.spt_schedule import SPTTrainer
+from posestudio.nets.regressor import PoseRegressor, regressor_loss
+from posestudio.training.recipes.base import freeze
+from posestudio.training.recipes.spt_trainer import SPTTrainer
 from tests.nets.test_spt_data import synthetic_pair
 
 H, W = 64, 48

@@ -5,35 +5,19 @@ source pose to the target pose)."""
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
 import torch
 
-from posestudio.core.pose import Pose, body_mask
 from posestudio.nets import spt_parts
 from posestudio.nets.registry import build
-from tests.nets.test_spt_data import one_hot, real_sample
 from tests.nets.wiring_helpers import close, real_pair, recording
 
 H, W = 64, 48
 
 
-def parsing_and_mask(samples_dir, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-    s = real_sample(samples_dir, name)
-    h0, w0 = s["labels"].shape
-    lab = cv2.resize(s["labels"].astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
-    pose = Pose(s["pose"].xy * np.array([W / w0, H / h0]), s["pose"].visible)
-    mask = torch.from_numpy((body_mask(pose, H, W) > 0).astype(np.float32))[None, None]
-    return one_hot(lab, "spt10").float(), mask
-
-
 @pytest.fixture(scope="module")
 def pair(samples_dir):
-    batch = real_pair(samples_dir, H, W)
-    batch["source_parsing"], batch["source_mask"] = parsing_and_mask(samples_dir, "2_A")
-    batch["target_parsing"], batch["target_mask"] = parsing_and_mask(samples_dir, "2_B")
-    return batch
+    return real_pair(samples_dir, H, W, parsing="spt10")
 
 
 def test_h_a_skips_are_the_source_features_warped_from_source_to_target_pose(pair):

@@ -6,25 +6,32 @@ from __future__ import annotations
 
 import contextlib
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from posestudio.core.pose import Pose, heatmaps
-from tests.nets.test_spt_data import real_sample
+from posestudio.core.pose import Pose
+from tests.nets.test_spt_data import one_hot, pose_tensors, real_sample
 
 
-def real_pair(samples_dir, height: int, width: int, source: str = "2_A", target: str = "2_B") -> dict:
+def real_pair(samples_dir, height: int, width: int, source: str = "2_A", target: str = "2_B",
+              parsing: str | None = None) -> dict:  # fmt: skip
     """Source/target image (1,3,h,w) in [-1,1] and their 18 heatmaps (sigma scaled with the
-    height) from two real DeepFashion photos of the same person in different poses."""
+    height) from two real DeepFashion photos of the same person in different poses; with
+    ``parsing`` (a label set) also their one-hot parsing maps (nearest-resized) and body masks."""
     out = {}
     for role, name in (("source", source), ("target", target)):
         s = real_sample(samples_dir, name)
         h0, w0 = s["image"].shape[-2:]
         out[f"{role}_image"] = F.interpolate(s["image"], size=(height, width), mode="area")
         pose = Pose(s["pose"].xy * np.array([width / w0, height / h0]), s["pose"].visible)
-        hm = heatmaps(pose, height, width, sigma=max(6.0 * height / 256, 1.0))
-        out[f"{role}_heatmaps"] = torch.from_numpy(hm)[None]
+        hm, mask = pose_tensors(pose, height, width, sigma=max(6.0 * height / 256, 1.0))
+        out[f"{role}_heatmaps"] = hm
+        if parsing:
+            lab = cv2.resize(s["labels"].astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+            out[f"{role}_parsing"] = one_hot(lab, parsing).float()
+            out[f"{role}_mask"] = mask
     return out
 
 

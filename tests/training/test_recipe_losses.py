@@ -10,49 +10,17 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 from posestudio.nets.blocks import warp
 from posestudio.nets.losses import gram_matrix
-from posestudio.training import datasets, ddp
 from posestudio.training.config import TrainConfig
-from posestudio.training.data import _collate
-from posestudio.training.recipes import Amp, make_recipe
+from tests.training.recipe_helpers import changed, check, mse, real_batch, recipe, snapshot
 from tests.training.test_train_cli import deepfashion_folder
-
-SIZE = (32, 32)
-VGG_CONVS = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28]  # torchvision indices up to conv5_1
-VGG_CH = [3, 64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512]
-
-
-def mse(x, v):
-    return ((x - v) ** 2).mean()
-
-
-@pytest.fixture(scope="module")
-def vgg_file(tmp_path_factory):
-    """Random VGG-19 weights up to conv5_1 in torchvision's layout (the equations, not the
-    ImageNet meaning, are under test)."""
-    g = torch.Generator().manual_seed(0)
-    sd = {}
-    for i, k in enumerate(VGG_CONVS):
-        cin, cout = VGG_CH[i], VGG_CH[i + 1]
-        sd[f"features.{k}.weight"] = torch.randn(cout, cin, 3, 3, generator=g) * (2.0 / (9 * cin)) ** 0.5
-        sd[f"features.{k}.bias"] = torch.zeros(cout)
-    path = tmp_path_factory.mktemp("vgg") / "vgg19.safetensors"
-    save_file(sd, str(path))
-    return str(path)
 
 
 @pytest.fixture(scope="module")
 def folder(samples_dir, tmp_path_factory):
     return deepfashion_folder(samples_dir, tmp_path_factory.mktemp("df"))
-
-
-def real_batch(root, label_set: str) -> dict:
-    ds = datasets.PoseTransferPairs(root / "images", root / "annotations.csv", root / "pairs.csv", size=SIZE,
-                                    parsing_dir=root / "parsing", label_set=label_set)  # fmt: skip
-    return _collate([ds[0], ds[2]])
 
 
 @pytest.fixture(scope="module")
@@ -63,27 +31,6 @@ def batch(folder):
 @pytest.fixture(scope="module")
 def scm_batch(folder):
     return real_batch(folder, "scm8")
-
-
-def recipe(arch: str, vgg=None, **kw):
-    torch.manual_seed(0)
-    cfg = TrainConfig(arch=arch, preset="tiny", size=SIZE, steps=10, batch=2, vgg_weights=vgg, ndf=8, **kw)
-    info = ddp.DistInfo()
-    return make_recipe(cfg, torch.device("cpu"), info, Amp(False, torch.device("cpu"), info))
-
-
-def changed(before: dict, module: torch.nn.Module) -> set[str]:
-    return {n for n, p in module.named_parameters() if not torch.equal(before[n], p.detach())}
-
-
-def snapshot(module: torch.nn.Module) -> dict:
-    return {n: p.detach().clone() for n, p in module.named_parameters()}
-
-
-def check(logged: dict, expected: dict, tol: float = 2e-4):
-    for k, v in expected.items():
-        assert k in logged, f"{k} missing from the step's terms {sorted(logged)}"
-        assert abs(logged[k] - float(v)) <= tol * max(1.0, abs(float(v))), (k, logged[k], float(v))
 
 
 # -- PoNA (paper 004): eq. 8-11 ---------------------------------------------------------------
@@ -289,11 +236,9 @@ def test_optimisers(arch, lr, betas):
      ("spt", [("regressor", 10), ("hs", 30), ("ha", 30), ("joint", 30)]), ("pona", [("train", 100)])],
 )  # fmt: skip
 def test_default_phase_schedules(arch, phases):
-    from posestudio.training import recipes, recipes_selfsup
+    from posestudio.training.recipes import recipe_class
 
-    cls = {"structflow": recipes.StructFlowRecipe, "attnflow": recipes.AttnFlowRecipe,
-           "spt": recipes_selfsup.SPTRecipe, "pona": recipes.PoNARecipe}[arch]  # fmt: skip
-    r = object.__new__(cls)
+    r = object.__new__(recipe_class(arch))
     r.cfg = TrainConfig(arch=arch, steps=100)
     assert r.phases() == phases
     starts = [0]

@@ -8,9 +8,9 @@ aligned by the affine f_j between the corners of the two part rectangles:
     S_pt* = argmin_{S_p} sum_j || B_p^j * S_p - f_j(B_ps^j * S_ps) ||_2^2          (1)
 
 Pairs whose poses are nearly the same (mean joint distance after centring below
-``min_pose_distance`` of the image height) are excluded, as in the paper. It lives in
-nets (torch, no core) so it can run batched on the GPU; the training dataset calls it
-once and caches the indices.
+``min_pose_distance`` of the image height) are excluded, as in the paper. It is plain
+torch (no core) so it can run batched on the GPU; :mod:`.spt_pseudo_labels` runs it over a
+folder once and writes the pairs.
 """
 
 from __future__ import annotations

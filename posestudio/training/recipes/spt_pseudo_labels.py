@@ -1,7 +1,7 @@
 """Dataset side of SPT's pseudo-label search (Song et al., CVPR 2019, eq. 1): read a
 folder of parsing maps and the keypoint CSV, find for every image the parsing map of
 another image in a different pose that matches it best part by part
-(:func:`posestudio.nets.pseudo_labels.search_pseudo_targets`), and write the result as a
+(:func:`posestudio.training.recipes.spt_pseudo_search.search_pseudo_targets`), and write the result as a
 ``from,to,cost`` pairs CSV that :class:`posestudio.training.datasets.PoseTransferPairs`
 reads (its ``to`` is the pseudo target S_pt* for pre-training H_S, Algorithm 1 line 2).
 """
@@ -17,8 +17,8 @@ import torch
 from posestudio.core import labels
 from posestudio.core.formats import csv_keypoints, label_png
 from posestudio.errors import InputError
-from posestudio.nets.pseudo_labels import search_pseudo_targets
 from posestudio.training.datasets import DEEPFASHION_SIZE, fit_image, fit_pose, parsing_path
+from posestudio.training.recipes.spt_pseudo_search import search_pseudo_targets
 
 
 def search_folder(

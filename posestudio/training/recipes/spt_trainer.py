@@ -5,6 +5,9 @@
 - ``"ha"``: line 3, train {H_A, D_A, D_F} with L_A^total (eq. 10) on unpaired data,
   H_S fixed: S~_pt = H_S(S_ps, p_t), I~_pt = H_A(I_ps, S_ps, p_s, S~_pt, p_t), then the cycle
   back S~_ps = H_S(S~_pt, p_s), I~_ps = H_A(I~_pt, S~_pt, p_t, S~_ps, p_s).
+- ``"ha"`` with ``parsing_size``: line 3 after a progressive run's size change (Sec. 4.1):
+  H_S runs at the smaller size it was trained at and its parsing maps are upsampled
+  (bilinear, still a distribution per pixel) to the images' size.
 - ``"joint"``: line 4, the same with H_S and D_S trained too (L_S^adv on S~_pt against
   real parsing maps is kept so that D_S stays in the loop; gradients of L_A reach H_S
   through the soft S~_pt fed to H_A and through eq. 8's soft region masks).
@@ -15,13 +18,14 @@ step on detached fakes. Returns the scalar loss terms.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from posestudio.nets import spt_losses as L
+from posestudio.training.recipes.base import frozen
 
 
 @dataclass
@@ -53,11 +57,11 @@ class SPTTrainer:
             "d_all": adam(self.d_a, self.d_f, self.d_s),
         }
 
-    def step(self, stage: str, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+    def step(self, stage: str, batch: dict[str, torch.Tensor], parsing_size=None) -> dict[str, float]:
         if stage == "hs":
             return hs_step(self, batch)
         if stage in ("ha", "joint"):
-            return ha_step(self, batch, joint=stage == "joint")
+            return ha_step(self, batch, joint=stage == "joint", parsing_size=parsing_size)
         raise ValueError(f"unknown Algorithm 1 stage {stage!r}; use 'hs', 'ha' or 'joint'")
 
 
@@ -65,18 +69,26 @@ def _f(x) -> float:
     return float(x.detach()) if torch.is_tensor(x) else float(x)
 
 
-@contextmanager
-def frozen(*modules: nn.Module):
-    """No parameter gradients for ``modules`` inside the block (restored after)."""
-    params = [p for m in modules for p in m.parameters()]
-    old = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, r in zip(params, old, strict=False):
-            p.requires_grad_(r)
+def resize(x: torch.Tensor, size: tuple[int, int], kind: str) -> torch.Tensor:
+    """``x`` (B,C,H,W) at ``size``: label maps and masks (``kind`` parsing / mask) by nearest
+    neighbour, so that one-hot stays one-hot; images and heatmaps by area averaging."""
+    size = (int(size[0]), int(size[1]))
+    if tuple(x.shape[-2:]) == size:
+        return x
+    if kind in ("parsing", "mask"):
+        return F.interpolate(x, size=size, mode="nearest")
+    return F.interpolate(x, size=size, mode="area" if size[0] <= x.shape[-2] else "bilinear")
+
+
+def parse(hs: nn.Module, parsing, heatmaps, mask, heatmaps_to, mask_to, parsing_size=None) -> torch.Tensor:
+    """H_S's soft parsing in the target pose, at the inputs' size; with ``parsing_size``
+    H_S runs at that size and its output is upsampled (bilinear) to the inputs' size."""
+    if parsing_size is None or tuple(parsing_size) == tuple(parsing.shape[-2:]):
+        return hs(parsing, heatmaps, mask, heatmaps_to, mask_to)["parsing"]
+    small = [resize(x, parsing_size, k) for x, k in ((parsing, "parsing"), (heatmaps, "heatmaps"), (mask, "mask"),
+                                                     (heatmaps_to, "heatmaps"), (mask_to, "mask"))]  # fmt: skip
+    out = hs(*small)["parsing"]
+    return F.interpolate(out, size=parsing.shape[-2:], mode="bilinear", align_corners=False)
 
 
 def hs_step(t: SPTTrainer, batch: dict[str, torch.Tensor]) -> dict[str, float]:
@@ -103,8 +115,9 @@ def hs_step(t: SPTTrainer, batch: dict[str, torch.Tensor]) -> dict[str, float]:
     return {"ce": _f(ce), "adv": _f(adv), "total": _f(total), "d_s": _f(d)}
 
 
-def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False) -> dict[str, float]:
-    """Algorithm 1 line 3 (``joint=False``: H_S fixed) or line 4 (``joint=True``).
+def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False, parsing_size=None) -> dict[str, float]:
+    """Algorithm 1 line 3 (``joint=False``: H_S fixed) or line 4 (``joint=True``); with
+    ``parsing_size`` H_S runs at that size (:func:`parse`).
     ``batch``: source_image, source_parsing, source_heatmaps, source_mask,
     target_heatmaps, target_mask — no target image (unpaired)."""
     w = t.weights
@@ -118,8 +131,8 @@ def ha_step(t: SPTTrainer, batch: dict[str, torch.Tensor], joint: bool = False) 
     t.ha.train()
     t.hs.train(joint)
     with torch.set_grad_enabled(joint):
-        par_t = t.hs(par_s, hm_s, m_s, hm_t, m_t)["parsing"]
-        par_s_back = t.hs(par_t, hm_t, m_t, hm_s, m_s)["parsing"]
+        par_t = parse(t.hs, par_s, hm_s, m_s, hm_t, m_t, parsing_size)
+        par_s_back = parse(t.hs, par_t, hm_t, m_t, hm_s, m_s, parsing_size)
     img_t = t.ha(img_s, par_s, hm_s, par_t, hm_t)["image"]
     img_s_back = t.ha(img_t, par_t, hm_t, par_s_back, hm_s)["image"]
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from posestudio.nets.losses import ssim_loss
 from posestudio.training.prior import WithPrior, source_image, target_image
-from posestudio.training.recipes import Recipe, _f, adam, g_update
+from posestudio.training.recipes.base import Recipe, _f, adam, g_update
 
 L1_WEIGHT, SSIM_WEIGHT = 1.0, 1.0
 
