@@ -32,6 +32,10 @@ def add_parser(sub) -> None:
     p.add_argument("--name", help="installed model name (default personal-<RUN folder name>)")
     p.add_argument("--batch", type=int, default=4, help="batch size")
     p.add_argument("--max-frames", type=int, help="pictures sampled from the source (default 200)")
+    p.add_argument("--preset", choices=["tiny", "small", "full"], default="small",
+                   help="generator size (tiny: a quick CPU run; full: a GPU)")  # fmt: skip
+    p.add_argument("--max-side", type=int, default=256, help="training size: the frames' aspect, at most this "
+                   "many pixels on the long side")  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -45,7 +49,7 @@ def run(args) -> int:
         raise InputError("training needs torch, which this build leaves out: use the source install "
                          "(`make run`, see docs/INSTALL.md)")
     for flag, value in (("--minutes", args.minutes), ("--steps", args.steps), ("--batch", args.batch),
-                        ("--max-frames", args.max_frames)):  # fmt: skip
+                        ("--max-frames", args.max_frames), ("--max-side", args.max_side)):  # fmt: skip
         if value is not None and not value > 0:
             raise InputError(f"{flag} must be positive, got {value}")
     if args.holdout is not None and args.holdout < 1:
@@ -54,7 +58,8 @@ def run(args) -> int:
 
     opts = Options(source=args.source, out=args.out, model=args.model, minutes=args.minutes, steps=args.steps,
                    device=args.device, holdout=args.holdout, resume=args.resume, prepare_only=args.prepare_only,
-                   install=not args.no_install, name=args.name, batch=args.batch, max_frames=args.max_frames)  # fmt: skip
+                   install=not args.no_install, name=args.name, batch=args.batch, max_frames=args.max_frames,
+                   preset=args.preset, max_side=args.max_side)  # fmt: skip
     try:
         return run_personal(opts, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     except OSError as exc:

@@ -171,6 +171,7 @@ def prepare(source: str | Path, run_dir: str | Path, holdout: int | None = None,
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     kept: list[Frame] = []
     left_out: list[dict] = []
+    crowded: list[str] = []  # pictures with more than one person: the most prominent is used
     seen = 0
     pics = pictures(source, max_frames or MAX_FRAMES)
     for pic in pics:
@@ -200,11 +201,14 @@ def prepare(source: str | Path, run_dir: str | Path, holdout: int | None = None,
         label_png.write(run_dir / "parsing" / name, estimate(pic.image, pose, "spt10", matte=matte), "spt10")
         kept.append(Frame(f"frames/{name}", pose, f"mattes/{name}", f"parsing/{name}", False, pic.label))
         if len(people) > 1:
-            left_out.append({"what": pic.label, "why": f"{len(people)} people: only the most prominent is used"})
+            crowded.append(pic.label)
     for i in holdout_indices(len(kept), share, holdout) if len(kept) >= MIN_FRAMES else []:
         kept[i].holdout = True
     mat = Material(str(source), kept, left_out, [], run_dir)
     mat.notes = material_notes(mat, seen)
+    if crowded:
+        mat.notes.append(f"{len(crowded)} picture(s) show more than one person (e.g. {crowded[0]}): the most "
+                         "prominent one is used; check the poses")
     if not kept:
         raise InputError(f"no person found in any of the {seen} picture(s)"
                          + (f" ({left_out[0]['what']}: {left_out[0]['why']})" if left_out else ""), source)

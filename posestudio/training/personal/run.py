@@ -49,6 +49,8 @@ class Options:
     seed: int = 0
     val_every: int = 25
     max_frames: int | None = None
+    preset: str = "small"  # the generator preset (tiny for a quick CPU run, full on a GPU)
+    max_side: int = MAX_SIDE
 
 
 def resolve_device(device: str) -> str:
@@ -61,10 +63,10 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def train_size(hw: tuple[int, int], arch: str) -> tuple[int, int]:
-    """The frames' aspect at most MAX_SIDE on the long side, each side a multiple of the net's stride."""
+def train_size(hw: tuple[int, int], arch: str, max_side: int = MAX_SIDE) -> tuple[int, int]:
+    """The frames' aspect at most ``max_side`` on the long side, each side a multiple of the net's stride."""
     m = 8 if arch.startswith("refine") else 16
-    s = min(1.0, MAX_SIDE / max(hw))
+    s = min(1.0, max_side / max(hw))
     return max(m, int(round(hw[0] * s / m)) * m), max(m, int(round(hw[1] * s / m)) * m)
 
 
@@ -238,10 +240,10 @@ def _run(opts: Options, run_dir: Path, device: str, progress: Progress, signalle
         (run_dir / "score.json").unlink(missing_ok=True)
     else:
         _keep_curves_until(run_dir, start)
-    size = train_size(mat.image(0).shape[:2], arch)
+    size = train_size(mat.image(0).shape[:2], arch, opts.max_side)
     steps = opts.steps or (STEPS_WITH_BUDGET if opts.minutes else 1000)
     cfg = TrainConfig(arch=arch, data=str(run_dir), out=str(train_dir), steps=steps, batch=opts.batch,
-                      preset="small", size=size, device=device, seed=opts.seed, ema_decay=0.99,
+                      preset=opts.preset, size=size, device=device, seed=opts.seed, ema_decay=0.99,
                       sample_every=50, log_every=5, save_every=200)  # fmt: skip
     label_set = "scm8" if arch == "scmnet" else "spt10"
     val_set = MaterialPairs(run_dir, size, "pairs", label_set, holdout=True, with_prior=arch.startswith("refine"))
