@@ -258,7 +258,11 @@ def _run(opts: Options, run_dir: Path, device: str, progress: Progress, signalle
                      message=f"cancelled at step {summary['steps']}; --resume continues from there")  # fmt: skip
         return EXIT_CANCELLED
     progress.set("score", force=True, step=summary["steps"], eta_s=None, message="held-out check")
-    record = _score_and_install(opts, run_dir, mat, device, progress, log)
+    try:
+        record = _score_and_install(opts, run_dir, mat, device, progress, stop_now)
+    except InterruptedError:  # the model is saved; --resume scores it (and trains on if steps remain)
+        progress.set("cancelled", force=True, message="cancelled during the held-out check; --resume runs it again")
+        return EXIT_CANCELLED
     verdict = "beats" if record["wins"] else "does not beat"
     p, e = record["personal"], record["engine"]
     msg = (f"the personal model {verdict} the engine on {record['frames']} held-out frame(s): SSIM {p['ssim']:.4f} "
@@ -270,7 +274,7 @@ def _run(opts: Options, run_dir: Path, device: str, progress: Progress, signalle
     return 0
 
 
-def _score_and_install(opts: Options, run_dir: Path, mat, device: str, progress: Progress, log) -> dict:
+def _score_and_install(opts: Options, run_dir: Path, mat, device: str, progress: Progress, stop) -> dict:
     from posestudio.engine.cards import ModelCard
     from posestudio.training.personal import score as score_mod
 
@@ -278,6 +282,8 @@ def _score_and_install(opts: Options, run_dir: Path, mat, device: str, progress:
     card.name = f"{card.name}-run"  # the runner caches backends by name: never the installed model's
 
     def say(msg, done, total):
+        if stop():
+            raise InterruptedError("cancelled during the held-out check")
         progress.set("score", message=msg)
 
     record = score_mod.score(mat, card, device, say)
