@@ -225,3 +225,18 @@ def test_bad_input(tmp_path, samples_dir, capsys):
     _one_line_exit_2(["personal", "--out", str(tmp_path / "e")], capsys, "no material.json")
     _one_line_exit_2(["personal", str(one), "--out", str(tmp_path / "f"), "--minutes", "0"], capsys, "--minutes")
     assert read_progress(tmp_path / "c")["phase"] == "failed"
+
+
+def test_scmnet_trains_on_the_material_and_is_scored_like_the_refiner(prepared, tmp_path):
+    """SCM-Net (self-supervised: each frame its own target) needs the parsing map in every request,
+    also in the identity and locality checks (they failed without it)."""
+    run = fresh_run(prepared, tmp_path)
+    assert main(["personal", "--out", str(run), "--model", "scmnet", "--steps", "2", "--max-side", "64",
+                 *QUICK]) == 0  # fmt: skip
+    score = json.loads((run / "score.json").read_text())
+    assert score["identity"] is True and score["locality"]["photos"] == 2
+    assert score["personal"] != score["engine"]  # two models were scored, not the engine twice
+    assert score["wins"] is False  # two steps from scratch: the engine stays the choice
+    from posestudio.engine.runner import Runner
+
+    assert Runner.auto_card("pose", score["installed"]).is_puppet

@@ -70,7 +70,13 @@ def score(mat: Material, card, device: str = "cpu", say=None) -> dict:
             out = gen(src, mat.frames[s].pose, mat.frames[t].pose, parsing)
             rows[name].append((ssim(out, truth), psnr(out, truth)))
     photos = [(mat.image(t), mat.frames[t].pose) for t in mat.holdout_frames]
-    checks = {name: (identity_check(gen, photos), locality_check(gen, photos)) for name, gen in gens.items()}
+    parsings = {id(img): mat.parsing(t) for (img, _), t in zip(photos, mat.holdout_frames, strict=True)}
+
+    def with_parsing(gen):  # the checks pass (image, pose, pose): the frame's own parsing map goes along
+        return lambda img, sp, tp: gen(img, sp, tp, parsings.get(id(img)))
+
+    checks = {name: (identity_check(with_parsing(gen), photos), locality_check(with_parsing(gen), photos))
+              for name, gen in gens.items()}  # fmt: skip
 
     def mean(name):
         r = rows[name]
