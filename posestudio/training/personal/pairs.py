@@ -31,7 +31,8 @@ SOURCES_PER_HOLDOUT = 2
 
 
 def training_pairs(mat: Material, partners: int = PARTNERS) -> list[tuple[int, int]]:
-    """(source, target) frame indices among the training frames, deterministic."""
+    """(source, target) frame indices among the training frames, deterministic. The first four
+    (the run's sample grid, which the Train dock shows) pair frames half the material apart."""
     train = mat.train_frames
     n = len(train)
     out: set[tuple[int, int]] = set()
@@ -46,7 +47,9 @@ def training_pairs(mat: Material, partners: int = PARTNERS) -> list[tuple[int, i
             m = int((k + (s + 1) * n / (far + 1))) % n
             if m != k:
                 out.add((train[k], train[m]))
-    return sorted(out)
+    shown = [(train[int(k * n / 4)], train[int(k * n / 4 + n / 2) % n]) for k in range(4)]
+    shown = list(dict.fromkeys(p for p in shown if p[0] != p[1]))
+    return shown + sorted(out - set(shown))
 
 
 def holdout_pairs(mat: Material, per_target: int = SOURCES_PER_HOLDOUT) -> list[tuple[int, int]]:
