@@ -16,7 +16,7 @@ from posestudio import __version__
 from posestudio.errors import InputError
 
 # Order = order in --help. Each entry is a module in posestudio.commands.
-COMMANDS = ["pose", "generate", "models", "bench", "detect", "train", "eval", "render"]
+COMMANDS = ["pose", "generate", "models", "bench", "detect", "train", "personal", "eval", "render"]
 
 
 def _command_modules():

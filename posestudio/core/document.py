@@ -18,7 +18,10 @@ from posestudio.core.edits import Edit
 from posestudio.core.layers import Emitter, Event, ImageLayer, LayerList, PoseLayer
 from posestudio.core.pose import Pose, default_pose
 
-DEFAULT_GENERATOR = {"task": "pose", "model": "auto", "live_preview": False, "intermediates": False}
+# ``personal_model``: the installed personal model of this document's character (`posestudio personal`),
+# which ``auto`` may pick for this document only (engine.runner.Runner.auto_candidates); None: no such model
+DEFAULT_GENERATOR = {"task": "pose", "model": "auto", "live_preview": False, "intermediates": False,
+                     "personal_model": None}
 
 
 class Document:

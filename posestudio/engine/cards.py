@@ -155,6 +155,34 @@ def default_verdict(card: ModelCard) -> tuple[bool, str]:
     return True, "beats engine on real photos"
 
 
+def personal_wins(record) -> bool:
+    """Whether a personal model's held-out record (``score.json``, :mod:`training.personal.score`)
+    beats the engine: higher SSIM and PSNR on the held-out frames, identity passed, and no more
+    change outside the bent forearm than the engine makes (or locality passed outright)."""
+    try:
+        m, e = record["personal"], record["engine"]
+        beats = float(m["ssim"]) > float(e["ssim"]) and float(m["psnr"]) > float(e["psnr"])
+        identity = record["identity"] is True
+        loc, eloc = record["locality"], record.get("engine_locality") or {}
+        local = bool(loc.get("pass")) or (
+            loc.get("max") is not None and eloc.get("max") is not None and float(loc["max"]) <= float(eloc["max"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return bool(beats and identity and local)
+
+
+def personal_verdict(card: ModelCard) -> tuple[bool, str]:
+    """Whether ``auto`` may pick ``card`` for the documents that name it as their personal
+    model: its card's ``metrics["personal"]["score"]`` (recomputed, never a stored flag alone)
+    says it beats the engine on the character's held-out frames."""
+    rec = card.metrics.get("personal") if isinstance(card.metrics, dict) else None
+    if not isinstance(rec, dict) or not isinstance(rec.get("score"), dict):
+        return False, "not a personal model"
+    if not personal_wins(rec["score"]):
+        return False, "loses to the engine on its held-out frames"
+    return True, "beats the engine on its character's held-out frames"
+
+
 def plain_file_name(value, field_name: str, card_path: Path | None) -> str:
     """``value`` when it is a plain file name (no folder part, no ``..``, not absolute);
     else an InputError naming the card: card fields name files inside the model folder only."""

@@ -41,6 +41,9 @@ class Request:
     # the person is, for generators that take it; None when no detection ran
     source_matte: np.ndarray | None = None
     channel: str = ""
+    # the document's personal model (``posestudio personal``): ``auto`` may pick it for this request only,
+    # and only when its card says it beats the engine on its held-out frames (engine.cards.personal_verdict)
+    personal_model: str | None = None
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from posestudio.engine import store
-from posestudio.engine.cards import ModelCard, default_verdict, puppet_card
+from posestudio.engine.cards import ModelCard, default_verdict, personal_verdict, puppet_card
 from posestudio.engine.results import Request, Result
 from posestudio.errors import InputError
 
@@ -85,25 +85,37 @@ class Runner:
         if req.model in ("puppet", "") or self.backend_pref == "puppet":
             return puppet_card(req.task)
         if req.model in ("auto", None):
-            return self.auto_card(req.task)
+            return self.auto_card(req.task, req.personal_model)
         card = store.find(req.model)
         if not card.serves(req.task):
             raise InputError(f"model {card.name!r} is for task {card.task!r}, not {req.task!r}", card.path)
         return card
 
     @staticmethod
-    def auto_card(task: str) -> ModelCard:
+    def auto_card(task: str, personal: str | None = None) -> ModelCard:
         """What ``auto`` means: the installed model for ``task`` whose card records that it
         beats the weight-free engine on real photos and passes identity and locality
-        (:func:`cards.default_verdict`), the best real-pair SSIM first; else the engine."""
-        earned = Runner.auto_candidates(task)
+        (:func:`cards.default_verdict`), the best real-pair SSIM first; else the engine.
+        ``personal``: the document's personal model, first when its card says it wins."""
+        earned = Runner.auto_candidates(task, personal)
         return earned[0] if earned else puppet_card(task)
 
     @staticmethod
-    def auto_candidates(task: str) -> list[ModelCard]:
-        """The models ``auto`` may pick for ``task`` (:func:`cards.default_verdict`), best real-pair SSIM first."""
+    def auto_candidates(task: str, personal: str | None = None) -> list[ModelCard]:
+        """The models ``auto`` may pick for ``task`` (:func:`cards.default_verdict`), best real-pair SSIM first;
+        before them the personal model ``personal`` (named by the request, i.e. by the character's document)
+        when it serves ``task`` and its card says it beats the engine on its held-out frames
+        (:func:`cards.personal_verdict`). A personal model is never picked for anyone else's document."""
         earned = [c for c in store.list_cards(task) if c.task == task and default_verdict(c)[0]]
-        return sorted(earned, key=lambda c: -float(c.metrics["realpairs"]["model"]["ssim"]))
+        earned.sort(key=lambda c: -float(c.metrics["realpairs"]["model"]["ssim"]))
+        if personal:
+            try:
+                own = store.find(personal)
+            except InputError:
+                own = None  # removed since the document named it: the usual choice
+            if own is not None and own.task == task and personal_verdict(own)[0]:
+                earned = [own, *[c for c in earned if c.name != own.name]]
+        return earned
 
     def backend_for(self, card: ModelCard, backend: str, device: str):
         key = (card.name, backend, device)
@@ -149,9 +161,11 @@ class Runner:
                 del self._cache[k]
 
     # -- running ---------------------------------------------------------------------
-    def run(self, req: Request) -> Result:
+    def run(self, req: Request, card: ModelCard | None = None) -> Result:
+        """Answer ``req`` with ``card`` (default: the model the request names, :meth:`card_for`)."""
         req.validate()
-        card = self.card_for(req)
+        chosen = card is not None
+        card = card if chosen else self.card_for(req)
         unchanged = req.task == "pose" and req.source_pose == req.target_pose
         if card.is_puppet:
             res = self.engine_answer(req)
@@ -163,7 +177,7 @@ class Runner:
             backend = "torch" if torch_available() else "onnx"
         device = self.device()
         skipped: list[str] = []
-        if req.model in ("auto", None):
+        if req.model in ("auto", None) and not chosen:
             card = self._first_loadable(req, backend, device, skipped)
             if card.is_puppet:  # every model auto could pick is broken: the engine, with the reasons
                 res = self.engine_answer(req)
@@ -190,7 +204,7 @@ class Runner:
     def _first_loadable(self, req: Request, backend: str, device: str, skipped: list[str]) -> ModelCard:
         """``auto``: the first installed card for the task whose model loads; a broken one (unknown
         arch, bad config, missing or corrupt weights) is skipped with a line in ``skipped``."""
-        for card in self.auto_candidates(req.task):
+        for card in self.auto_candidates(req.task, req.personal_model):
             if req.task == "attribute" and card.arch != "scmnet":
                 return card  # attribute_backend explains what is needed
             try:

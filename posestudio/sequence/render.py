@@ -42,6 +42,7 @@ class SequenceInputs:
     model: str = "puppet"
     source_parsing: np.ndarray | None = None
     label_set: str = "spt10"
+    personal_model: str | None = None  # the document's personal model (auto may pick it; engine.runner)
 
     @classmethod
     def from_document(cls, doc, model: str | None = None) -> SequenceInputs:
@@ -57,11 +58,13 @@ class SequenceInputs:
         image = np.asarray(img_layer.data)[:, :, :3]
         parsing = next((l for l in doc.layers.of_kind("parsing")), None)
         return cls(np.ascontiguousarray(image), src_pose, model or doc.generator.get("model") or "puppet",
-                   None if parsing is None else parsing.data, getattr(parsing, "label_set", "spt10"))
+                   None if parsing is None else parsing.data, getattr(parsing, "label_set", "spt10"),
+                   doc.generator.get("personal_model"))
 
     def request(self, target: Pose) -> Request:
         return Request(task="pose", model=self.model, source_image=self.source_image, source_pose=self.source_pose,
-                       target_pose=target, source_parsing=self.source_parsing, label_set=self.label_set)
+                       target_pose=target, source_parsing=self.source_parsing, label_set=self.label_set,
+                       personal_model=self.personal_model)
 
 
 @dataclass

@@ -49,9 +49,15 @@ def set_rng_state(state: dict) -> None:
 
 
 def _atomic_save(obj, path: Path) -> None:
+    """``torch.save`` to a temporary file, then replace: a full disk leaves the previous file
+    whole (and no half-written temporary beside it)."""
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
+    try:
+        torch.save(obj, tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def save_state(run_dir: Path, recipe, step: int, rank: int = 0) -> None:

@@ -4,7 +4,11 @@
   :class:`face_datasets.SynthFaces` (``scmnet-face``), seeded with ``--seed``.
 - a folder with ``images/``, ``annotations.csv`` and ``pairs.csv`` (optional
   ``parsing/``): :class:`datasets.PoseTransferPairs` (the pose-transfer layout);
+<<<<<<< HEAD
 - a folder with ``images/`` and ``edges/``: :class:`face_datasets.FaceEdgeFolder`;
+=======
+- a folder with ``images/`` and ``edges/``: :class:`datasets.FaceEdgeFolder`;
+- a personal run folder (``material.json``): :class:`training.personal.pairs.MaterialPairs`;
 - any other folder: :class:`datasets.CharacterFolder` (one character; self-supervised
   for SCM-Net, every ordered pair of its images for the paired recipes).
 
@@ -40,6 +44,10 @@ def make_dataset(data: str, kind: str, size: tuple[int, int], seed: int, label_s
         raise InputError("--data must be 'synth' or a folder", root)
     if kind == "faces":
         return face_datasets.FaceEdgeFolder(root, size[0], label_set=label_set)
+    if (root / "material.json").is_file():  # a personal model's run folder (posestudio personal)
+        from posestudio.training.personal.pairs import MaterialPairs
+
+        return MaterialPairs(root, size, kind, label_set)
     if (root / "pairs.csv").is_file() and (root / "annotations.csv").is_file():
         parsing = root / "parsing"
         return datasets.PoseTransferPairs(

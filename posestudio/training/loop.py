@@ -49,19 +49,31 @@ def resolve_config(cfg: TrainConfig, resume: bool) -> TrainConfig:
     return saved
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, log=None) -> dict:
-    """Run (or continue) training; returns a summary dict (steps, sec/step, files)."""
+class Hooks:
+    """What a caller (``posestudio personal``) may add to a run: ``stop()`` is asked after
+    every step (true: save the state and the weights now and return, ``stopped`` in the
+    summary); ``logged(step, logs, recipe)`` is called after every logged step (rank 0)."""
+
+    def stop(self) -> bool:
+        return False
+
+    def logged(self, step: int, logs: dict, recipe) -> None:
+        pass
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, log=None, hooks: Hooks | None = None) -> dict:
+    """Run (or continue) training; returns a summary dict (steps, sec/step, files, stopped)."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     cfg = resolve_config(cfg, resume)
     run_dir = Path(cfg.out)
     info, device = ddp.setup(cfg.device)
     try:
-        return _train(cfg, resume, progress, log, run_dir, info, device)
+        return _train(cfg, resume, progress, log, run_dir, info, device, hooks or Hooks())
     finally:
         ddp.teardown()
 
 
-def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device) -> dict:
+def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device, hooks: Hooks) -> dict:
     from tqdm import tqdm
 
     say = log if info.main else (lambda msg: None)
@@ -103,6 +115,7 @@ def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device
     )
     times = []
     step = start
+    stopped = False
     try:
         for step in range(start, cfg.steps):
             batch = data.to_device(next(batches), device)
@@ -122,6 +135,7 @@ def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device
                     rec = {"step": done, "phase": phase, "lr": cfg.lr, "sec_per_step": round(dt, 4), **logs}
                     stats.write(json.dumps(rec) + "\n")
                     stats.flush()
+                    hooks.logged(done, logs, recipe)
                 bar.set_postfix({k: f"{v:.3g}" for k, v in list(logs.items())[:3]}, refresh=False)
             bar.update(1)
             if sample_batch is not None and done % cfg.sample_every == 0:
@@ -130,7 +144,10 @@ def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device
                 checkpoints.save_state(run_dir, recipe, done, info.rank)
                 if info.main:
                     checkpoints.export(run_dir, recipe, done, _data_label(cfg))
-        step = cfg.steps
+            if done < cfg.steps and hooks.stop():
+                stopped = True
+                break
+        step = done if stopped else cfg.steps
     finally:
         bar.close()
         if stats is not None:
@@ -151,6 +168,7 @@ def _train(cfg, resume, progress, log, run_dir: Path, info: ddp.DistInfo, device
         "checksum": checksum,
         "rank": info.rank,
         "world": info.world,
+        "stopped": stopped,
     }
 
 

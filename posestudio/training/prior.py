@@ -75,7 +75,7 @@ def prior_tensors(item: dict, task: str, label_set: str = "spt10") -> dict[str, 
 
 class WithPrior(Dataset):
     """``base`` with the puppet's answer for ``task`` (``prior_image``, ``prior_visibility``)
-    added to every item."""
+    added to every item that does not carry it already."""
 
     def __init__(self, base: Dataset, task: str, label_set: str = "spt10"):
         self.base, self.task, self.label_set = base, task, label_set
@@ -85,5 +85,6 @@ class WithPrior(Dataset):
 
     def __getitem__(self, i: int) -> dict:
         item = dict(self.base[i])
-        item.update(prior_tensors(item, self.task, self.label_set))
+        if "prior_image" not in item:  # a data set may bring its own (kept) answers: personal.pairs
+            item.update(prior_tensors(item, self.task, self.label_set))
         return item

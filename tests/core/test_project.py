@@ -194,3 +194,17 @@ def test_read_image_handles_16bit_alpha_grey_webp_and_bad_files(tmp_path):
     (tmp_path / "trunc.png").write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError):
         read_image(tmp_path / "trunc.png")
+
+
+def test_personal_model_setting_is_saved_with_the_document(samples_dir, tmp_path):
+    """The document names its character's personal model (issue 19); None until set, kept by save/load,
+    and a project saved before the setting existed opens with None."""
+    img = read_image(samples_dir / "2_A.jpg")
+    doc = Document.from_image(img)
+    assert doc.generator["personal_model"] is None
+    doc.set_generator(personal_model="personal-dancer")
+    path = save_project(doc, tmp_path / "dancer.psproj")
+    assert load_project(path).generator["personal_model"] == "personal-dancer"
+    old = Document.from_image(img)
+    old.generator.pop("personal_model")
+    assert load_project(save_project(old, tmp_path / "old.psproj")).generator["personal_model"] is None
