@@ -77,7 +77,8 @@ class GenerationController(QObject):
                        source_pose=source.copy(), target_pose=target.poses[0].copy(),
                        source_parsing=None if parsing_layer is None else parsing_layer.data.astype(np.int64),
                        label_set=getattr(parsing_layer, "label_set", "spt10"), preview=preview,
-                       source_matte=source_matte(doc), channel="generator")
+                       source_matte=source_matte(doc), channel="generator",
+                       personal_model=doc.generator.get("personal_model"))
 
     def submit(self, preview: bool = False):
         try:

@@ -94,6 +94,8 @@ def test_use_for_this_document_is_saved_with_the_project(qtbot, twindow, materia
     out = tmp_path / "doc.psproj"
     assert w.session.save(out)
     assert project.load_project(out).generator["personal_model"] == "character_personal"
+    # the window's own generations then name it, so auto may pick it for this document
+    assert w.generation.request(preview=True).personal_model == "character_personal"
 
 
 def test_closing_while_training_asks_and_cancel_saves_the_run(qtbot, twindow, material):  # noqa: F811
