@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--holdout", type=int, help="frames held out for the check (default 10 %%, at least 1)")
     p.add_argument("--resume", action="store_true", help="continue a cancelled or interrupted run")
+    p.add_argument("--force", action="store_true", help="train again over a run folder that holds a trained model")
     p.add_argument("--prepare-only", action="store_true", help="stop after writing RUN/material.json")
     p.add_argument("--no-install", action="store_true", help="do not install the model into the model store")
     p.add_argument("--name", help="installed model name (default personal-<RUN folder name>)")
@@ -54,6 +55,12 @@ def run(args) -> int:
             raise InputError(f"{flag} must be positive, got {value}")
     if args.holdout is not None and args.holdout < 1:
         raise InputError(f"--holdout must be at least 1, got {args.holdout}")
+    if not args.resume and not args.prepare_only:  # never retrain silently over a trained model
+        from pathlib import Path
+
+        from posestudio.commands.train import check_run_dir
+
+        check_run_dir(Path(args.out) / "train", False, args.force)
     from posestudio.training.personal.run import Options, run_personal
 
     opts = Options(source=args.source, out=args.out, model=args.model, minutes=args.minutes, steps=args.steps,

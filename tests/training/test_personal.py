@@ -123,6 +123,12 @@ def test_personal_model_beats_the_engine_and_auto_uses_it_for_its_character_only
     store.import_run(run / "train", name="loser", metrics={"personal": {"run": "elsewhere", "score": losing}})
     assert Runner.auto_card("pose", "loser").is_puppet
     assert Runner.auto_card("pose", "not-installed").is_puppet
+    # running again over the trained model without --resume never retrains it silently
+    weights = (run / "train" / "weights.safetensors").read_bytes()
+    capsys.readouterr()
+    assert main(["personal", "--out", str(run), "--steps", "60", *QUICK]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (run / "train" / "weights.safetensors").read_bytes() == weights
 
 
 def test_cancel_full_disk_and_resume(prepared, tmp_path, monkeypatch, capsys):
