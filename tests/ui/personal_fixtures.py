@@ -1,7 +1,7 @@
-"""The Train dock tests' child process and material: the dock runs
-tests/ui/personal_double.py, a stand-in for ``posestudio personal`` that follows
-its run-folder contract, until the real command is merged (then these fixtures
-point ``train_run.PERSONAL_PROGRAM`` back at it with a tiny budget)."""
+"""The Train dock tests' child process and material: most dock tests run
+tests/ui/personal_double.py, a stand-in for ``posestudio personal`` that follows its
+run-folder contract with controllable timing (mid-run curves, cancel at a given step);
+tests/ui/test_train_real.py drives the real command end to end."""
 
 from __future__ import annotations
 
