@@ -13,6 +13,7 @@ from skimage.metrics import structural_similarity
 
 from posestudio.core.pose import Pose
 from posestudio.engine.puppet import prepare_source, puppet_warp
+from posestudio.engine.warp.legs import between_legs
 from posestudio.engine.warp.rig import _P, part_transforms
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "realpairs"
@@ -180,3 +181,34 @@ def test_a_target_whose_head_the_frame_cut_off_has_not_turned_round():
     torso_out = cv2.erode((out.parts == _P["torso"]).astype(np.uint8), kernel) > 0
     torso_src = cv2.erode((prep.owner == _P["torso"]).astype(np.uint8), kernel) > 0
     assert _detail(out.image, torso_out) > 0.5 * _detail(src, torso_src)
+
+
+def _between_legs_region(pose: Pose, shape) -> np.ndarray:
+    """bool: the target's quadrilaterals between the legs (hips-knees, knees-ankles)."""
+    out = np.zeros(shape[:2], np.uint8)
+    for quad in ((8, 11, 12, 9), (9, 12, 13, 10)):
+        if pose.visible[list(quad)].all():
+            cv2.fillConvexPoly(out, np.round(pose.xy[list(quad)]).astype(np.int32), 1)
+    return out > 0
+
+
+@pytest.mark.parametrize("i", [83, 85])
+def test_a_long_dress_stays_one_piece_between_the_legs(i):
+    """Pairs 83, 85: long dresses. The dress spans the gap between the legs; the warp used
+    to split it into two trouser legs with the backdrop showing between them."""
+    src, sp, tgt, tp = real_pair(i)
+    out = puppet_warp(src, sp, tp)
+    gap = _between_legs_region(tp, src.shape)
+    backdrop = np.median(src[:8, :8].reshape(-1, 3), 0)  # the studio wall in the top corner
+    near_wall = np.abs(out.image[gap].astype(int) - backdrop).max(-1) < 30
+    assert (out.visibility[gap] > 0.5).mean() > 0.95
+    assert near_wall.mean() < 0.05
+
+
+@pytest.mark.parametrize("i", [4, 22, 40, 45])
+def test_legs_apart_keep_the_backdrop_between_them(i):
+    """Legs the source shows apart (backdrop between them): nothing between the target's
+    legs is taken for a skirt."""
+    src, sp, _tgt, tp = real_pair(i)
+    assert _between_legs_region(tp, src.shape).sum() > 1000
+    assert not between_legs(sp, tp, prepare_source(src, sp).matte, *src.shape[:2]).any()

@@ -9,6 +9,7 @@ garment follows the leg however it bends; the hips stop spreading below the trun
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from posestudio.core.pose import Pose
@@ -89,3 +90,60 @@ def _capsule_alpha(pose: Pose, joints, r: float, roi) -> np.ndarray:
         d = np.minimum(d, _segment_distance(px, py, pose.xy[a], pose.xy[b]).astype(np.float32))
     # a leg narrows towards the ankle
     return np.clip(r - d + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+# the quadrilaterals between the legs: thighs (hips to knees), shins (knees to ankles)
+_BETWEEN = ((8, 11, 12, 9), (9, 12, 13, 10))
+
+
+def between_legs(src: Pose, dst: Pose, matte: np.ndarray, h: int, w: int) -> np.ndarray:
+    """bool HxW: target pixels between the legs that the source shows as body (a dress or
+    skirt spans the gap between the thighs; trousers leave backdrop there). Each quadrilateral
+    between the legs (hips-knees, knees-ankles) shown by both poses maps the source matte
+    onto the target's by the homography of its four joints, so a hem keeps its height. Legs
+    the source shows together say nothing about what lies between them: such a quadrilateral
+    is skipped (see :func:`_skirt_between`)."""
+    out = np.zeros((h, w), bool)
+    for quad in _BETWEEN:
+        if not (src.visible[list(quad)].all() and dst.visible[list(quad)].all()):
+            continue
+        s, t = src.xy[list(quad)].astype(np.float32), dst.xy[list(quad)].astype(np.float32)
+        if not all(cv2.isContourConvex(q.reshape(-1, 1, 2)) and cv2.contourArea(q) > 16 for q in (s, t)):
+            continue
+        if not _skirt_between(src, quad, matte):
+            continue
+        x0, y0 = np.maximum(np.floor(t.min(0)).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(t.max(0)).astype(int) + 1, [w, h])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillConvexPoly(inside, np.round(t - [x0, y0]).astype(np.int32), 1)
+        hm = cv2.getPerspectiveTransform(t - np.float32([x0, y0]), s)
+        body = cv2.warpPerspective(matte.astype(np.float32), hm, (x1 - x0, y1 - y0),
+                                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=0.0)  # fmt: skip
+        out[y0:y1, x0:x1] |= (inside > 0) & (body > 0.5)
+    return out
+
+
+def _skirt_between(src: Pose, quad, matte: np.ndarray) -> bool:
+    """Does the source show body between the legs in ``quad``? Measured away from the legs
+    (further than 0.3 hip widths from both bones); legs shown together (too little left to
+    measure) or a quadrilateral mostly past the frame: no."""
+    h, w = matte.shape
+    q = src.xy[list(quad)]
+    x0, y0 = np.maximum(np.floor(q.min(0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(q.max(0)).astype(int) + 1, [w, h])
+    if x1 <= x0 or y1 <= y0:
+        return False
+    px, py = np.meshgrid(np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64))
+    r = 0.3 * float(np.hypot(*(src.xy[8] - src.xy[11])))
+    a, b, c, d = quad  # right top, left top, left bottom, right bottom
+    away = (_segment_distance(px, py, src.xy[a], src.xy[d]) > r) & (
+        _segment_distance(px, py, src.xy[b], src.xy[c]) > r
+    )
+    inside = np.zeros(px.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(q - [x0, y0]).astype(np.int32), 1)
+    inner = away & (inside > 0)
+    if inner.sum() < max(16, 0.15 * cv2.contourArea(q.astype(np.float32))):
+        return False
+    return float(matte[y0:y1, x0:x1][inner].mean()) > 0.5

@@ -24,6 +24,7 @@ from posestudio.engine.warp.legs import (
     _continued_leg,
     _leg_maps,
     _trunk_or_inside,
+    between_legs,
 )
 from posestudio.engine.warp.parts import (
     _limb_capsules,
@@ -333,6 +334,8 @@ def warp_prepared(
             gaps |= _trunk_hull(parts) & hole & (vis < 0.5)
         else:  # a limb the target shows and no source pixel reaches is body, not backdrop
             gaps |= (_limb_capsules(tp, h, w) > 0) & (vis < 0.5)
+            # a dress or skirt the source shows between the legs stays one piece
+            gaps |= between_legs(sp, tp, prep.matte, h, w) & (vis < 0.5)
         # a head the top of the frame cut: the skull the target shows above the cut is
         # rebuilt from the head's own pixels (it used to be the top row stretched upwards)
         cut = None
