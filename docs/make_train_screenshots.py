@@ -3,7 +3,7 @@ docs/app_train_score.png: the real window at 1280x800 with the Train dock after
 Prepare (the kept frames), during a run (curves) and after it (the score table).
 
     xvfb-run -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb PYTHONPATH=$PWD \\
-        .venv/bin/python docs/make_train_screenshots.py [--double]
+        .venv/bin/python docs/make_train_screenshots.py [--double] [--minutes N]
 
 The material is the four DeepFashion photos of ../shared/samples. With
 ``--double`` the dock runs tests/ui/personal_double.py (the tests' stand-in that
@@ -67,7 +67,8 @@ def main():
     w.training.action.trigger()
     panel = w.training.panel
     panel.set_source(material)
-    panel.setup.minutes.setValue(5)
+    minutes = int(sys.argv[sys.argv.index("--minutes") + 1]) if "--minutes" in sys.argv else 5
+    panel.setup.minutes.setValue(minutes)
     panel.prepare()
     while panel.running:
         settle(app, 1)

@@ -177,6 +177,8 @@ def test_time_budget_ends_training(prepared, tmp_path):
     assert main(["personal", "--out", str(run), "--minutes", "0.03", "--no-install", *QUICK]) == 0
     prog = read_progress(run)
     assert prog["phase"] == "done" and 0 < prog["step"] < personal_run.STEPS_WITH_BUDGET
+    # the dock's bar: the steps the budget allowed, never the internal "until the budget" bound
+    assert prog["steps"] == prog["step"]
     assert json.loads((run / "score.json").read_text())["frames"] == 2
 
 
@@ -246,3 +248,17 @@ def test_scmnet_trains_on_the_material_and_is_scored_like_the_refiner(prepared, 
     from posestudio.engine.runner import Runner
 
     assert Runner.auto_card("pose", score["installed"]).is_puppet
+
+
+def test_a_budget_run_reports_the_steps_its_budget_allows(tmp_path):
+    from posestudio.training.personal.progress import Progress
+
+    hooks = personal_run.PersonalHooks(tmp_path, Progress(tmp_path), None, 60.0, 25,
+                                       personal_run.STEPS_WITH_BUDGET)  # fmt: skip
+    assert hooks.expected_steps(5, hooks.eta(5)) is None  # no rate yet
+    hooks._first = (5, hooks._first[1] - 10.0)  # 10 s for the first 10 steps: 1 s a step
+    eta = hooks.eta(15)
+    assert eta is not None and 0 < eta <= 60.0
+    assert abs(hooks.expected_steps(15, eta) - (15 + eta)) <= 1
+    fixed = personal_run.PersonalHooks(tmp_path, Progress(tmp_path), None, 60.0, 25, 300)
+    assert fixed.expected_steps(15, 10.0) == 300

@@ -43,7 +43,8 @@ class Progress:
             self._last = now
 
     def to_json(self) -> dict:
-        return {"phase": self.phase, "step": int(self.step), "steps": int(self.steps),
+        return {"phase": self.phase, "step": int(self.step),
+                "steps": None if self.steps is None else int(self.steps),  # None: a time budget, no rate yet
                 "elapsed_s": round(self.elapsed(), 2),
                 "eta_s": None if self.eta_s is None else round(float(self.eta_s), 1),
                 "message": self.message, "sample": self.sample, "device": self.device}  # fmt: skip

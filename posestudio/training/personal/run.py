@@ -108,13 +108,26 @@ class PersonalHooks(Hooks):
             left = budget_left if left is None else min(left, budget_left)
         return left
 
+    def expected_steps(self, step: int, eta: float | None) -> int | None:
+        """The steps the run will make: ``--steps``, or with only a time budget the steps the
+        budget left will allow at the rate so far (None until there is a rate)."""
+        if self.steps < STEPS_WITH_BUDGET:
+            return self.steps
+        if eta is None or self._first is None or step <= self._first[0]:
+            return None
+        s0, t0 = self._first
+        rate = (time.monotonic() - t0) / (step - s0)
+        return step + int(round(eta / rate)) if rate > 0 else None
+
     def logged(self, step: int, logs: dict, recipe) -> None:
         loss = logs.get("total", next(iter(logs.values()), 0.0))
         append_curve(self.run_dir, {"step": step, "loss": round(float(loss), 6)})
         if not self._validated or step % self.val_every == 0:
             self._validated = True
             append_curve(self.run_dir, {"step": step, **validate(recipe, self.val_set)})
-        self.progress.set("train", step=step, steps=self.steps, eta_s=self.eta(step), sample=newest_sample(self.run_dir),
+        eta = self.eta(step)
+        self.progress.set("train", step=step, steps=self.expected_steps(step, eta), eta_s=eta,
+                          sample=newest_sample(self.run_dir),
                           message=f"training: step {step}, loss {float(loss):.4f}")  # fmt: skip
 
 
@@ -250,14 +263,16 @@ def _run(opts: Options, run_dir: Path, device: str, progress: Progress, signalle
     budget = None if opts.minutes is None else float(opts.minutes) * 60.0
     hooks = PersonalHooks(run_dir, progress, val_set, budget, opts.val_every, steps)
     hooks.signalled = signalled
-    progress.set("train", force=True, step=start or 0, steps=steps, eta_s=budget,
+    progress.set("train", force=True, step=start or 0, steps=steps if steps < STEPS_WITH_BUDGET else None, eta_s=budget,
                  message=f"training {arch} at {size[0]}x{size[1]} on {device}")  # fmt: skip
     summary = train(cfg, resume=start is not None, progress=False, log=log, hooks=hooks)
     if hooks.cancelled:
         progress.set("cancelled", force=True, step=summary["steps"], eta_s=None,
                      message=f"cancelled at step {summary['steps']}; --resume continues from there")  # fmt: skip
         return EXIT_CANCELLED
-    progress.set("score", force=True, step=summary["steps"], eta_s=None, message="held-out check")
+    # the steps made are the run's steps now (a time budget ends it before STEPS_WITH_BUDGET)
+    progress.set("score", force=True, step=summary["steps"], steps=summary["steps"], eta_s=None,
+                 message="held-out check")
     try:
         record = _score_and_install(opts, run_dir, mat, device, progress, stop_now)
     except InterruptedError:  # the model is saved; --resume scores it (and trains on if steps remain)

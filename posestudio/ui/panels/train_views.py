@@ -205,9 +205,9 @@ class ScoreView(QWidget):
         if "identity" in score:
             parts.append("identity test " + ("passed" if score["identity"] else "failed"))
         loc = score.get("locality")
-        if isinstance(loc, dict) and loc:
-            parts.append("locality " + ", ".join(f"{k} {v:.3g}" if isinstance(v, (int, float)) else f"{k} {v}"
-                                                 for k, v in loc.items()))
+        if isinstance(loc, dict) and isinstance(loc.get("mean"), (int, float)):
+            verdict = {True: "passed", False: "failed"}.get(bool(loc["pass"]) if "pass" in loc else None, "")
+            parts.append(f"locality: {100 * loc['mean']:.2f} % changed outside a bent forearm {verdict}".rstrip())
         self.verdict.setText(" · ".join(parts))
         self.verdict.setStyleSheet("" if wins else "color: #e08a1e;")
         self.use_button.setEnabled(wins)
