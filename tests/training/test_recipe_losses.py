@@ -159,6 +159,29 @@ def test_attnflow_flow_phase_moves_only_the_deformation_module(batch, vgg_file):
     assert moved and all(n.split(".")[0] in deform for n in moved)
 
 
+def test_attnflow_flow_phase_without_vgg_is_eq_10_13_14_and_the_warp_l1(batch):
+    """Without VGG-19 the sampling-correctness term is dropped (recorded as such) and the flow
+    learns from the L1 of the flow-warped source instead; eq. 13-14's regulariser keeps its sign."""
+    from posestudio.nets.losses import affine_regularization_loss
+    from posestudio.training.recipes.flow import warp_l1
+
+    r = recipe("attnflow", vgg=None)
+    g = copy.deepcopy(r.g).train()
+    src, hs, ht, tgt = (batch[k] for k in ("source_image", "source_heatmaps", "target_heatmaps", "target_image"))
+    torch.manual_seed(7)
+    with torch.no_grad():
+        sc = g.deform(src, hs, ht)
+        attn = sum((e["attention_warp"] - F.avg_pool2d(tgt, s)).abs().mean() for s, e in sc.items())
+        warped = sum(warp_l1(src, tgt, e["flow"]) for e in sc.values())
+        regu = sum(affine_regularization_loss(e["flow"]) for e in sc.values())
+    assert float(warped) > 0.01
+    torch.manual_seed(7)
+    logged = r.step("flow", batch)
+    check(logged, {"attn": attn, "warp": warped, "regu": regu, "total": 1.0 * attn + 1.0 * warped + 0.0025 * regu})
+    assert "flow" not in logged
+    assert logged["regu"] >= 0 and abs(logged["regu"] - float(regu)) <= 1e-3 * max(abs(float(regu)), 1e-12)
+
+
 def test_attnflow_e2e_is_eq_19_with_the_face_term(batch, vgg_file):
     from posestudio.nets.spt_losses import face_crops
 
