@@ -241,6 +241,46 @@ def test_scmnet_step_is_eq_9(scm_batch, vgg_file, with_vgg):
     check(r.step("self", batch), exp)
 
 
+def test_scmnet_face_step_colours_the_edges_from_the_reference(vgg_file):
+    """Sec. 4.5: the edge map plays the pose (D_p sees fake + edges), the reference face and its
+    8-region parsing give the style, the target is the face the edges outline (eq. 4, 5, 9)."""
+    from posestudio.training.data import _collate
+    from posestudio.training.face_datasets import SynthFaces
+
+    r = recipe("scmnet-face", vgg=vgg_file)
+    assert r.size(next(iter(r.generators)))[0] == 32
+    faces = SynthFaces(length=2, size=32, seed=3)
+    batch = _collate([faces[0], faces[1]])
+    g, ds, dp = (copy.deepcopy(m).train() for m in (r.g, r.d_style, r.d_pose))
+    edges, ref, ref_par, img = batch["edges"], batch["reference_image"], batch["reference_parsing"], batch["image"]
+    assert not torch.equal(ref, img)  # the synthetic reference is the same face in another expression
+    bce = F.binary_cross_entropy_with_logits
+    torch.manual_seed(7)
+    with torch.no_grad():
+        fake = g(edges=edges, reference_image=ref, reference_parsing=ref_par)["image"]
+        ls, lp = ds(fake), dp(torch.cat([fake, edges], 1))
+        ff, fr = r.features(fake), r.features(img)
+        terms = {"adv": bce(ls, torch.ones_like(ls)) + bce(lp, torch.ones_like(lp)),
+                 "rec": (fake - img).abs().mean(),
+                 "perc": sum((ff[n] - fr[n]).abs().mean() for n in ("relu1_1", "relu2_1", "relu3_1", "relu4_1")),
+                 "style": sum((gram_matrix(ff[n]) - gram_matrix(fr[n])).abs().mean()
+                              for n in ("relu2_1", "relu3_1", "relu4_1"))}  # fmt: skip
+        from posestudio.nets import scmnet_losses as SL
+
+        terms["graph"] = SL.graph_loss(ff, fr, ref_par)
+        paper = {"adv": 5.0, "rec": 1.0, "perc": 1.0, "style": 150.0, "graph": 1.0}
+        exp = {**terms, "total": sum(paper[k] * v for k, v in terms.items())}
+        rs, rp = ds(img), dp(torch.cat([img, edges], 1))
+        fs, fp = ds(fake), dp(torch.cat([fake, edges], 1))
+        exp["d"] = (bce(rs, torch.ones_like(rs)) + bce(fs, torch.zeros_like(fs))
+                    + bce(rp, torch.ones_like(rp)) + bce(fp, torch.zeros_like(fp)))  # fmt: skip
+    torch.manual_seed(7)
+    check(r.step("self", batch), exp)
+    inputs, real, parsing, pose = r.unpack(batch)
+    assert set(inputs) == {"edges", "reference_image", "reference_parsing"}
+    assert torch.equal(real, img) and torch.equal(parsing, ref_par) and torch.equal(pose, edges)
+
+
 # -- optimisers and schedules --------------------------------------------------------------------
 @pytest.mark.parametrize(
     "arch, lr, betas",
