@@ -282,6 +282,21 @@ def test_scmnet_face_step_colours_the_edges_from_the_reference(vgg_file):
 
 
 # -- optimisers and schedules --------------------------------------------------------------------
+def test_phase_schedule_from_the_defaults_and_from_phases():
+    from posestudio.errors import InputError
+
+    r = recipe("spt")  # 10 steps; SPT's default shares 0.1 / 0.3 / 0.3 / the rest
+    assert r.phases() == [("regressor", 1), ("hs", 3), ("ha", 3), ("joint", 3)]
+    assert [r.phase_at(s) for s in range(12)] == ["regressor"] + ["hs"] * 3 + ["ha"] * 3 + ["joint"] * 5
+    # --phases: a phase not named gets no steps, one asking too many is cut at the run's end
+    r = recipe("spt", phases={"hs": 4, "ha": 20})
+    assert r.phases() == [("regressor", 0), ("hs", 4), ("ha", 6), ("joint", 0)]
+    assert [r.phase_at(s) for s in (0, 3, 4, 9, 10)] == ["hs", "hs", "ha", "ha", "joint"]
+    with pytest.raises(InputError) as err:
+        recipe("spt", phases={"warmup": 3, "hs": 1}).phases()
+    assert "'warmup'" in str(err.value) and "phases: regressor, hs, ha, joint" in str(err.value)
+
+
 @pytest.mark.parametrize(
     "arch, lr, betas",
     [("structflow", 1e-3, (0.0, 0.99)),  # 001 Sec. Implementation Details
