@@ -127,9 +127,9 @@ def write_mp4(path: str | Path, images: Sequence[np.ndarray], fps: float, loop: 
                 for _ in range(repeats):
                     for im in images:
                         proc.stdin.write(np.ascontiguousarray(im[:, :, :3], dtype=np.uint8).tobytes())
-            except BrokenPipeError:
+                proc.stdin.close()
+            except BrokenPipeError:  # ffmpeg quit early (its error is read below); closing may flush into it
                 pass
-            proc.stdin.close()
             err = proc.stderr.read().decode("utf-8", "replace")
             rc = proc.wait()
             if rc != 0:
