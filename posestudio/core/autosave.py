@@ -18,7 +18,7 @@ from pathlib import Path
 
 from posestudio import paths
 from posestudio.core.document import Document
-from posestudio.core.formats.atomic import atomic_write_bytes
+from posestudio.core.formats.atomic import atomic_write_bytes, tidy_stale
 from posestudio.core.processes import pid_alive as _pid_alive
 from posestudio.core.processes import proc_start as _proc_start
 from posestudio.core.project import SUFFIX, load_project, save_project
@@ -108,14 +108,6 @@ def _sidecar(info_path: Path) -> tuple[int, str | None, str | None, float]:
     return pid, started if isinstance(started, str) else None, source, float(saved_at)
 
 
-def _tidy_temporaries(directory: Path) -> None:
-    """Remove ``.NAME.PID.tmp`` files that a killed autosave left behind (its process is gone)."""
-    for tmp in directory.glob(".autosave-*.tmp"):
-        pid = tmp.name[:-4].rsplit(".", 1)[-1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
 def recoverable(directory: str | Path | None = None, problems: list[str] | None = None,
                 now: float | None = None) -> list[RecoveryEntry]:
     """Autosaves whose session is no longer running and that are worth offering, newest first.
@@ -129,7 +121,7 @@ def recoverable(directory: str | Path | None = None, problems: list[str] | None 
     out = []
     if not directory.is_dir():
         return out
-    _tidy_temporaries(directory)
+    tidy_stale(directory, ".autosave-*.tmp")  # temporaries of killed autosaves
 
     def drop(entry_path: Path, info_path: Path, why: str) -> None:
         entry_path.unlink(missing_ok=True)

@@ -71,11 +71,17 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 def tidy_temporaries(path: str | Path) -> None:
     """Remove the temporaries of ``path`` whose writing process no longer runs."""
     path = Path(path)
-    for stale in path.parent.glob(f".{path.name}.*.tmp*"):
-        parts = stale.name[len(path.name) + 2:].split(".")
-        if "tmp" not in parts:
+    tidy_stale(path.parent, f".{path.name}.*.tmp*")
+
+
+def tidy_stale(directory: str | Path, pattern: str) -> None:
+    """Remove the temporaries matching ``pattern`` in ``directory`` (``NAME.[...].PID.tmp[EXT]``)
+    whose writing process no longer runs."""
+    for stale in Path(directory).glob(pattern):
+        parts = stale.name.split(".")
+        if "tmp" not in parts[1:]:
             continue
-        pid = parts[parts.index("tmp") - 1] if parts.index("tmp") else ""
+        pid = parts[len(parts) - 1 - parts[::-1].index("tmp") - 1]
         if pid.isdigit() and not pid_alive(int(pid)):
             stale.unlink(missing_ok=True)
 
